@@ -11,6 +11,7 @@ import { registerClusterCommands } from './cli/cluster.js';
 import { registerRunCommands } from './cli/run.js';
 import { registerReportCommand } from './cli/report.js';
 import { registerDefectsCommand } from './cli/defects.js';
+import { registerRecheckCommand } from './cli/recheck.js';
 
 export function buildProgram(): Command {
   const program = new Command('rekey-chaos')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerRunCommands(program);
   registerReportCommand(program);
   registerDefectsCommand(program);
+  registerRecheckCommand(program);
   return program;
 }
 
