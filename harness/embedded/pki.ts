@@ -12,7 +12,9 @@ import { webcrypto, randomBytes } from 'node:crypto';
 import type * as X509 from '@peculiar/x509';
 import { EnvironmentError } from '../common/errors.js';
 
-const crypto = webcrypto as unknown as Crypto;
+const crypto = webcrypto;
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 type ReflectWithMetadata = typeof Reflect & {
   getMetadata?: (key: unknown, target: object) => unknown;
@@ -52,7 +54,7 @@ function loadX509(): Promise<typeof X509> {
   x509Module ??= (async () => {
     ensureReflectMetadata();
     const mod = await import('@peculiar/x509');
-    mod.cryptoProvider.set(crypto);
+    mod.cryptoProvider.set(crypto as unknown as Parameters<typeof mod.cryptoProvider.set>[0]);
     return mod;
   })();
   return x509Module;
