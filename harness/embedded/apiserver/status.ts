@@ -1,0 +1,104 @@
+/**
+ * Kubernetes `Status` errors. Every failure of the embedded API server, from
+ * the store up to the HTTP layer, is an `ApiError` carrying the exact Status
+ * object a real API server would send, so clients (`@kubernetes/client-node`,
+ * kubectl) see the codes and reasons they are written against.
+ */
+import { RekeyChaosError } from '../../common/errors.js';
+
+export type StatusReason =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Invalid'
+  | 'BadRequest'
+  | 'Expired'
+  | 'Gone'
+  | 'Unauthorized'
+  | 'MethodNotAllowed'
+  | 'NotAcceptable'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'InternalError';
+
+export interface StatusDetails {
+  name?: string;
+  kind?: string;
+  causes?: Array<{ reason?: string; message: string; field?: string }>;
+}
+
+export interface KubeStatus {
+  kind: 'Status';
+  apiVersion: 'v1';
+  metadata: Record<string, never>;
+  status: 'Failure' | 'Success';
+  message: string;
+  reason: StatusReason | string;
+  details?: StatusDetails;
+  code: number;
+}
+
+export class ApiError extends RekeyChaosError {
+  readonly status: KubeStatus;
+  readonly code: number;
+  readonly reason: string;
+  constructor(code: number, reason: StatusReason, message: string, details?: StatusDetails) {
+    super(message, 1, { code, reason, ...(details?.kind ? { resource: details.kind } : {}), ...(details?.name ? { objectName: details.name } : {}) });
+    this.code = code;
+    this.reason = reason;
+    this.status = {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message,
+      reason,
+      ...(details ? { details } : {}),
+      code,
+    };
+  }
+}
+
+/** The Status body for an arbitrary thrown value: ApiErrors keep theirs, anything else is a 500. */
+export function statusOf(err: unknown): KubeStatus {
+  if (err instanceof ApiError) return err.status;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ApiError(500, 'InternalError', `internal error: ${message}`).status;
+}
+
+export const notFound = (resource: string, name: string) =>
+  new ApiError(404, 'NotFound', `${resource} "${name}" not found`, { name, kind: resource });
+
+export const unknownPath = () =>
+  new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+
+export const alreadyExists = (resource: string, name: string) =>
+  new ApiError(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: resource });
+
+export const conflict = (resource: string, name: string, why: string) =>
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
+
+/** 422 Invalid; `kind` here is the object kind (e.g. `Secret`), as Kubernetes reports it. */
+export const invalid = (kind: string, name: string, field: string, problem: string) =>
+  new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${field}: ${problem}`, {
+    name,
+    kind,
+    causes: [{ reason: 'FieldValueInvalid', message: problem, field }],
+  });
+
+export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
+
+/** 410: the requested resourceVersion is older than the retained watch history. */
+export const gone = (requested: string, oldest: number) =>
+  new ApiError(410, 'Expired', `too old resource version: ${requested} (${oldest})`);
+
+export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+export const methodNotAllowed = (method: string) =>
+  new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource: ${method}`);
+
+export const tooLarge = (limit: number) =>
+  new ApiError(413, 'RequestEntityTooLarge', `request body larger than ${limit} bytes`);
+
+export const unsupportedMediaType = (contentType: string) =>
+  new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/merge-patch+json, application/strategic-merge-patch+json, application/json-patch+json (got "${contentType}")`);
