@@ -1,0 +1,62 @@
+/**
+ * Did a fault land where it aimed? The aim of a milestone trigger is the
+ * window between its event (plus offset) and the next milestone; the aim of a
+ * timed trigger is its instant. A fault that was applied only after the next
+ * milestone, never fired, or found no target did not test what the scenario
+ * meant to test: it is "not hit", never "passed".
+ *
+ * Pure function over the recorded timeline, so `recheck` can redo it.
+ */
+import { isMilestoneEvent } from '../common/milestones.js';
+import type { TimelineEvent } from '../common/record.js';
+
+export interface LandingInput {
+  /** the instant the fault aimed at: trigger event time + offset, or request time + atMs */
+  aimAt?: number;
+  appliedAt?: number;
+  /** target specs that resolved to nothing / calls that failed */
+  missing: string[];
+  /** set when the trigger was never observed or the injection threw */
+  notFiredReason?: string;
+}
+
+export interface Landing {
+  landed: boolean;
+  missReason?: string;
+  nextMilestone?: { name: string; t: number };
+}
+
+/**
+ * The first milestone after `aimAt` that is new: a name already seen at or
+ * before `aimAt` is the same milestone reported again by a second observer
+ * (the poller after the feed), not the next step of the procedure.
+ */
+export function nextMilestoneAfter(aimAt: number, events: readonly TimelineEvent[]): { name: string; t: number } | undefined {
+  const seen = new Set<string>();
+  for (const e of events) if (e.t <= aimAt) seen.add(e.name);
+  let next: TimelineEvent | undefined;
+  for (const e of events) {
+    if (e.t <= aimAt || e.source === 'fault' || e.source === 'runner') continue;
+    if (!isMilestoneEvent(e.name) || seen.has(e.name)) continue;
+    if (!next || e.t < next.t) next = e;
+  }
+  return next ? { name: next.name, t: next.t } : undefined;
+}
+
+export function decideLanding(input: LandingInput, events: readonly TimelineEvent[]): Landing {
+  if (input.notFiredReason !== undefined) return { landed: false, missReason: input.notFiredReason };
+  if (input.aimAt === undefined) return { landed: false, missReason: 'trigger never fired' };
+  const nextMilestone = nextMilestoneAfter(input.aimAt, events);
+  const withNext = nextMilestone ? { nextMilestone } : {};
+  if (input.appliedAt === undefined) {
+    return { landed: false, missReason: `no target hit: ${input.missing.join('; ') || 'nothing resolved'}`, ...withNext };
+  }
+  if (input.missing.length > 0) {
+    return { landed: false, missReason: `only part of the fault was applied: ${input.missing.join('; ')}`, ...withNext };
+  }
+  if (nextMilestone && input.appliedAt >= nextMilestone.t) {
+    const late = (input.appliedAt - nextMilestone.t).toFixed(1);
+    return { landed: false, missReason: `applied ${late} ms after the next milestone ${nextMilestone.name}`, ...withNext };
+  }
+  return { landed: true, ...withNext };
+}

@@ -1,0 +1,159 @@
+/**
+ * Arming a plan's faults on the live timeline. A milestone trigger fires from
+ * inside the timeline's listener — no polling, no extra hop — because the
+ * window between two milestones can be a few milliseconds in embedded mode
+ * (injection latency is measured by bench/trigger-landing.ts).
+ *
+ * Occurrences are counted per observer: the k-th `vault-rotated` means the
+ * k-th report from the source that reported it first, so the feed and the
+ * poller reporting the same rotation are not two occurrences.
+ */
+import { nowMs } from '../common/clock.js';
+import type { InjectedFault, TimelineEvent } from '../common/record.js';
+import type { PlannedFault } from '../common/scenario.js';
+import { redact } from '../common/redact.js';
+import type { FaultApplication } from '../faults/inject.js';
+import { decideLanding } from './landing.js';
+import type { TimelineSource } from './timeline-source.js';
+
+export type ApplyFn = (planned: PlannedFault) => Promise<FaultApplication>;
+
+interface FaultState {
+  planned: PlannedFault;
+  label: string;
+  triggeredAt?: number;
+  aimAt?: number;
+  application?: FaultApplication;
+  error?: string;
+  inFlight?: Promise<void>;
+  timer?: NodeJS.Timeout;
+}
+
+export function triggerLabel(p: PlannedFault): string {
+  const t = p.trigger;
+  if ('atMs' in t) return `at:${t.atMs}ms`;
+  return `after:${t.after}${t.offsetMs ? `+${t.offsetMs}ms` : ''}${t.occurrence > 1 ? `#${t.occurrence}` : ''}`;
+}
+
+export class ArmedFaults {
+  private readonly states: FaultState[];
+  private readonly unsubscribe: () => void;
+  private readonly firstSource = new Map<string, TimelineEvent['source']>();
+  private readonly counts = new Map<string, number>();
+  private cancelled = false;
+
+  /**
+   * @param requestedAt the instant the rekey request was created (timed triggers count from it)
+   */
+  constructor(
+    private readonly timeline: TimelineSource,
+    planned: PlannedFault[],
+    private readonly apply: ApplyFn,
+    private readonly requestedAt: number,
+  ) {
+    this.states = planned.map((p) => ({ planned: p, label: triggerLabel(p) }));
+    this.unsubscribe = timeline.on((e) => this.onEvent(e));
+    for (const s of this.states) {
+      const t = s.planned.trigger;
+      if ('atMs' in t) {
+        const aimAt = requestedAt + t.atMs;
+        s.timer = setTimeout(() => void this.fire(s, aimAt, aimAt), Math.max(0, aimAt - nowMs()));
+      }
+    }
+  }
+
+  private onEvent(e: TimelineEvent): void {
+    if (this.cancelled || e.source === 'fault' || e.source === 'runner') return;
+    const first = this.firstSource.get(e.name);
+    if (first === undefined) this.firstSource.set(e.name, e.source);
+    else if (first !== e.source) return;
+    const n = (this.counts.get(e.name) ?? 0) + 1;
+    this.counts.set(e.name, n);
+    for (const s of this.states) {
+      const t = s.planned.trigger;
+      if (!('after' in t) || t.after !== e.name || t.occurrence !== n || s.triggeredAt !== undefined) continue;
+      s.triggeredAt = e.t;
+      if (t.offsetMs > 0) {
+        s.inFlight = new Promise<void>((resolve) => {
+          s.timer = setTimeout(() => resolve(this.fire(s, e.t, e.t + t.offsetMs)), t.offsetMs);
+        });
+      } else {
+        void this.fire(s, e.t, e.t);
+      }
+    }
+  }
+
+  private fire(s: FaultState, triggeredAt: number, aimAt: number): Promise<void> {
+    if (this.cancelled) return Promise.resolve();
+    s.triggeredAt = triggeredAt;
+    s.aimAt = aimAt;
+    return (s.inFlight = this.apply(s.planned).then(
+      (app) => {
+        s.application = app;
+        if (app.appliedAt !== undefined) {
+          this.timeline.add({
+            t: app.appliedAt,
+            name: `fault:${s.planned.index}`,
+            source: 'fault',
+            detail: { kind: s.planned.fault.kind, target: app.target, trigger: s.label },
+          });
+        }
+      },
+      (err: unknown) => {
+        s.error = redact(err instanceof Error ? err.message : String(err));
+      },
+    ));
+  }
+
+  /** Resolves once every fault whose trigger has been observed has finished applying (pending offsets included). */
+  async settleFired(): Promise<void> {
+    // An offset trigger's promise resolves into its injection's promise, so one pass waits for both.
+    await Promise.all(this.states.map((s) => s.inFlight));
+  }
+
+  /** Stop listening and drop every fault that has not fired (it will be reported as not hit). */
+  cancel(): void {
+    this.cancelled = true;
+    this.unsubscribe();
+    for (const s of this.states) if (s.timer) clearTimeout(s.timer);
+  }
+
+  /** The faults as the run record keeps them, with the landing decision over the final timeline. */
+  results(events: readonly TimelineEvent[]): InjectedFault[] {
+    return this.states.map((s) => {
+      const app = s.application;
+      const notFiredReason =
+        s.error !== undefined
+          ? `injection failed: ${s.error}`
+          : s.aimAt === undefined
+            ? `trigger ${s.label} not reached before the iteration ended`
+            : undefined;
+      const landing = decideLanding(
+        {
+          ...(s.aimAt !== undefined ? { aimAt: s.aimAt } : {}),
+          ...(app?.appliedAt !== undefined ? { appliedAt: app.appliedAt } : {}),
+          missing: app?.missing ?? [],
+          ...(notFiredReason !== undefined ? { notFiredReason } : {}),
+        },
+        events,
+      );
+      const fault: InjectedFault = {
+        index: s.planned.index,
+        kind: s.planned.fault.randomSubset ? `${s.planned.fault.kind}(random-subset)` : s.planned.fault.kind,
+        target: app?.target ?? '',
+        targetSpec: s.planned.fault.randomSubset ? 'random-subset' : s.planned.fault.targets.join('+'),
+        trigger: s.label,
+        landed: landing.landed,
+      };
+      if (s.triggeredAt !== undefined) fault.triggeredAt = s.triggeredAt;
+      if (app?.appliedAt !== undefined) fault.appliedAt = app.appliedAt;
+      if (landing.missReason !== undefined) fault.missReason = landing.missReason;
+      if (landing.nextMilestone) fault.nextMilestone = landing.nextMilestone;
+      return fault;
+    });
+  }
+}
+
+export function armFaults(timeline: TimelineSource, planned: PlannedFault[], apply: ApplyFn, requestedAt: number): ArmedFaults {
+  return new ArmedFaults(timeline, planned, apply, requestedAt);
+}
