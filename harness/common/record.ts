@@ -31,6 +31,8 @@ export interface SetSnapshot {
   keyFp?: string;
   /** false when some 3-of-5 subset combines to a different key (only computed when complete) */
   consistent?: boolean;
+  /** indices whose secret exists but whose strdata does not parse as a shard (such a set is never complete) */
+  unparsable?: number[];
 }
 
 /** One custody ledger entry: the state of all three sets at an instant (recorded at every change). */
