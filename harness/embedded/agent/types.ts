@@ -1,0 +1,99 @@
+/**
+ * Types of the node agent (docs/architecture.md, "The embedded cluster").
+ * The agent does not own the object store: it talks to the API server's
+ * store through the narrow `PodStorePort` below, so the process supervision
+ * can be built and tested apart from the HTTP side.
+ */
+
+/** A StatefulSet-like workload: pods `<name>-0..replicas-1`, one container each. */
+export interface WorkloadSpec {
+  name: string;
+  namespace: string;
+  replicas: number;
+  labels: Record<string, string>;
+  /** argv; argv[0] 'node' means process.execPath */
+  command: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  /** node for ordinal i (default: the agent's node list, ordinal i → node i mod n) */
+  nodes?: string[];
+  /** default 30 (embedded workloads use ~1) */
+  terminationGracePeriodSeconds?: number;
+  /** name of the pod's single container (default: 'main') */
+  containerName?: string;
+  /** optional readiness check: the container is ready once POD_IP:tcpPort accepts a connection */
+  readiness?: { tcpPort: number };
+}
+
+/** A Kubernetes v1 Pod as the agent writes it (only the fields the agent owns are typed). */
+export interface PodObject {
+  apiVersion: 'v1';
+  kind: 'Pod';
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+    deletionGracePeriodSeconds?: number;
+    resourceVersion?: string;
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller: boolean }>;
+    [more: string]: unknown;
+  };
+  spec: Record<string, unknown> & { nodeName: string; terminationGracePeriodSeconds: number };
+  status: Record<string, unknown>;
+}
+
+/**
+ * What the agent needs from the API server's object store. Every write is a
+ * read-modify-write of the latest stored object, so labels patched by a pod
+ * (Vault's service registration) are never clobbered by a status update.
+ */
+export interface PodStorePort {
+  /** Stores a new pod; the store assigns uid, creationTimestamp and resourceVersion. */
+  createPod(pod: PodObject): PodObject;
+  /** Applies `mutate` to the latest stored pod; no-op when the pod (with this uid) is gone. */
+  updatePod(namespace: string, name: string, uid: string, mutate: (pod: PodObject) => void): void;
+  /** Removes the pod object (watchers see DELETED); no-op when it is gone or has another uid. */
+  removePod(namespace: string, name: string, uid: string): void;
+  getPod(namespace: string, name: string): PodObject | undefined;
+  listPods(namespace: string): PodObject[];
+}
+
+export interface BackoffOptions {
+  /** first restart delay (embedded default 100 ms; kubelet uses 10 s) */
+  baseMs: number;
+  /** cap of the doubling (embedded default 5 s; kubelet uses 300 s) */
+  maxMs: number;
+  /** a container that ran this long before exiting restarts at the base delay again */
+  resetAfterMs: number;
+}
+
+export interface AgentOptions {
+  stateDir: string;
+  /** /24 prefix, e.g. 127.42.0 */
+  ipBase: string;
+  nodes: string[];
+  store: PodStorePort;
+  /** path of the kubeconfig handed to pods as KUBECONFIG */
+  kubeconfigPath: string;
+  backoff?: Partial<BackoffOptions>;
+  /** repo root; the default cwd of pod processes (tsx resolves from here) */
+  defaultCwd: string;
+  /** diagnostics of the agent itself (never pod output) */
+  log?: (line: string) => void;
+}
+
+export interface ProcessInfo {
+  pod: string;
+  namespace: string;
+  container: string;
+  pid: number;
+  node: string;
+  ip: string;
+}
+
+export const DEFAULT_NODES = ['controller-0', 'controller-1', 'worker-0'];
+export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 100, maxMs: 5000, resetAfterMs: 2000 };
