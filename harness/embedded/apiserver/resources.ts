@@ -34,6 +34,8 @@ export interface ResourceDef {
   kind: string;
   shortNames: string[];
   fields: Record<string, FieldGetter>;
+  /** True when `status` is a subresource: writes through the main resource keep the stored status. */
+  hasStatus?: boolean;
   /** Validates and defaults an object about to be written; `previous` is set on update. Throws ApiError. */
   prepare(obj: KubeObject, previous: KubeObject | undefined): void;
 }
@@ -105,6 +107,7 @@ export const builtinResources: ResourceDef[] = [
     name: 'pods',
     kind: 'Pod',
     shortNames: ['po'],
+    hasStatus: true,
     fields: {
       ...metaFields,
       'spec.nodeName': (o) => path(o, 'spec', 'nodeName'),

@@ -1,0 +1,196 @@
+/**
+ * The embedded Kubernetes API server: the subset of core/v1 that
+ * client-node, kubectl, the manager, the Vault double and the harness use,
+ * served from an ObjectStore.
+ *
+ * Plain HTTP on loopback, on purpose: it is only reachable from this machine,
+ * every request except the health probes must carry the bearer token, and both
+ * kubectl and client-node accept an `http://` server in a kubeconfig. TLS
+ * would add a CA to distribute and nothing to what the harness verifies.
+ *
+ * Extensions (the node agent's `/rekey-chaos/v1/...` API, the test-only debug
+ * calls) share the port and the token.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleCore } from './core-routes.js';
+import { apiGroupList, apiVersions, coreResourceList, DEFAULT_GIT_VERSION, versionInfo } from './discovery.js';
+import { DEFAULT_MAX_BODY_BYTES, sendError, sendJson } from './http-util.js';
+import type { LogProvider } from './pod-log.js';
+import { badRequest, methodNotAllowed, unauthorized, unknownPath } from './status.js';
+import type { ObjectStore } from './store.js';
+
+export type { LogProvider, LogRequest } from './pod-log.js';
+
+/** Handles a request under a registered prefix; `rest` is the path after it (leading `/` kept, or ''). Throw ApiError for errors. */
+export type ExtensionHandler = (req: IncomingMessage, res: ServerResponse, rest: string, query: URLSearchParams) => void | Promise<void>;
+
+export interface ApiServerOptions {
+  store: ObjectStore;
+  /** Loopback address to bind (default 127.0.0.1). */
+  host?: string;
+  /** 0 = a free port (default). */
+  port?: number;
+  token: string;
+  /** gitVersion reported by /version (default v1.30.2, inside the kubectl dispatcher's range). */
+  version?: string;
+  maxBodyBytes?: number;
+  /** Interval of BOOKMARK events on watches that allow them (default 5000 ms). */
+  bookmarkIntervalMs?: number;
+  logProvider?: LogProvider;
+  /** Serve `POST /rekey-chaos/v1/debug/drop-watches` and `/debug/compact` (tests only; default false). */
+  debugEndpoints?: boolean;
+}
+
+export interface ApiServer {
+  url: string;
+  host: string;
+  port: number;
+  store: ObjectStore;
+  registerExtension(prefix: string, handler: ExtensionHandler): void;
+  setLogProvider(provider: LogProvider | undefined): void;
+  /** Ends every open watch stream cleanly (clients see the server close it). Returns how many. */
+  dropWatches(): number;
+  close(): Promise<void>;
+}
+
+const OPEN_PATHS = new Set(['/healthz', '/readyz', '/livez']);
+
+function tokenMatcher(token: string): (header: string | undefined) => boolean {
+  if (token === '') throw badRequest('the API server needs a non-empty bearer token');
+  const want = createHash('sha256').update(token).digest();
+  return (header) => {
+    const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
+    if (!m) return false;
+    return timingSafeEqual(createHash('sha256').update(m[1]!.trim()).digest(), want);
+  };
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  const { store } = options;
+  const host = options.host ?? '127.0.0.1';
+  const gitVersion = options.version ?? DEFAULT_GIT_VERSION;
+  const authorized = tokenMatcher(options.token);
+  const extensions = new Map<string, ExtensionHandler>();
+  const watches = new Set<() => void>();
+  let logProvider = options.logProvider;
+  let address = '';
+
+  const ctx = {
+    store,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
+    watches: { add: (c: () => void) => void watches.add(c), delete: (c: () => void) => void watches.delete(c) },
+    logProvider: () => logProvider,
+  };
+
+  const dropWatches = () => {
+    const all = [...watches];
+    for (const close of all) close();
+    return all.length;
+  };
+
+  const findExtension = (path: string): [string, ExtensionHandler] | undefined => {
+    let best: [string, ExtensionHandler] | undefined;
+    for (const [prefix, handler] of extensions) {
+      if ((path === prefix || path.startsWith(prefix + '/')) && (!best || prefix.length > best[0].length)) best = [prefix, handler];
+    }
+    return best;
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const method = req.method ?? 'GET';
+    if (OPEN_PATHS.has(path)) {
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      return;
+    }
+    if (!authorized(req.headers.authorization)) throw unauthorized();
+    const ext = findExtension(path);
+    if (ext) return ext[1](req, res, path.slice(ext[0].length), url.searchParams);
+    let segments: string[];
+    try {
+      segments = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+    } catch {
+      throw badRequest(`malformed URL path: ${path}`);
+    }
+    const readOnly = () => {
+      if (method !== 'GET') throw methodNotAllowed(method);
+    };
+    switch (path) {
+      case '/version':
+        readOnly();
+        return sendJson(res, 200, versionInfo(gitVersion));
+      case '/api':
+        readOnly();
+        return sendJson(res, 200, apiVersions(address));
+      case '/api/v1':
+        readOnly();
+        return sendJson(res, 200, coreResourceList(store));
+      case '/apis':
+        readOnly();
+        return sendJson(res, 200, apiGroupList());
+    }
+    if (segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2) return handleCore(ctx, req, res, segments.slice(2), url.searchParams);
+    throw unknownPath();
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      // Drain what is left of the body so the connection stays usable for the error answer.
+      req.resume();
+      if (res.headersSent) res.destroy();
+      else sendError(res, err);
+    });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+
+  if (options.debugEndpoints) {
+    extensions.set('/rekey-chaos/v1/debug', (req, res, rest) => {
+      if (req.method !== 'POST') throw methodNotAllowed(req.method ?? '');
+      if (rest === '/drop-watches') return sendJson(res, 200, { dropped: dropWatches() });
+      if (rest === '/compact') {
+        store.compact();
+        return sendJson(res, 200, { compactedTo: store.oldestResumableVersion() });
+      }
+      throw unknownPath();
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  address = `${host}:${port}`;
+
+  return {
+    url: `http://${address}`,
+    host,
+    port,
+    store,
+    registerExtension(prefix, handler) {
+      const clean = prefix.replace(/\/+$/, '');
+      if (!clean.startsWith('/') || clean.startsWith('/api')) throw badRequest(`extension prefix must be an absolute path outside /api: "${prefix}"`);
+      extensions.set(clean, handler);
+    },
+    setLogProvider(provider) {
+      logProvider = provider;
+    },
+    dropWatches,
+    close: () =>
+      new Promise<void>((resolve) => {
+        dropWatches();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
