@@ -1,0 +1,30 @@
+/**
+ * I5 liveness (rekey-procedure.md §7): the procedure completes within the
+ * scenario's timeout after the last fault (or after the request when no
+ * fault was applied).
+ */
+import type { InvariantResult, RunRecord } from '../common/record.js';
+import { failed, passed } from './evidence.js';
+
+export function lastFaultAt(record: RunRecord): number | undefined {
+  let last: number | undefined;
+  for (const f of record.faults) if (f.index >= 0 && f.appliedAt !== undefined && (last === undefined || f.appliedAt > last)) last = f.appliedAt;
+  return last;
+}
+
+export function checkI5(record: RunRecord): InvariantResult {
+  const lastFault = lastFaultAt(record);
+  const from = lastFault ?? record.requestedAt;
+  const bound = record.plan.timeoutMs;
+  const evidence = { requestedAt: record.requestedAt, lastFaultAt: lastFault, completedAt: record.completedAt, timeoutMs: bound };
+  if (from === undefined) return failed('I5', 'the rekey was never requested', evidence);
+  const deadline = from + bound;
+  if (record.completedAt === undefined) {
+    return failed('I5', `the rekey did not complete within ${bound} ms after the ${lastFault === undefined ? 'request' : 'last fault'}`, evidence, deadline);
+  }
+  const took = Math.round(record.completedAt - from);
+  if (record.completedAt > deadline) {
+    return failed('I5', `completed ${took} ms after the ${lastFault === undefined ? 'request' : 'last fault'}, beyond the ${bound} ms bound`, { ...evidence, tookMs: took }, deadline);
+  }
+  return passed('I5', `completed ${took} ms after the ${lastFault === undefined ? 'request' : 'last fault'} (bound ${bound} ms)`, { ...evidence, tookMs: took });
+}
