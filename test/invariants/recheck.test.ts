@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { execa } from 'execa';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RunRecord } from '../../harness/common/record.js';
+import { corrupt, makeSet } from '../observe/shard-fixtures.js';
+import { simulateRun } from './simulate.js';
+
+/** Runs the real CLI in a child process, as a user or CI job would. */
+function cli(...args: string[]) {
+  return execa(process.execPath, ['--import', 'tsx', 'harness/cli.ts', ...args], { reject: false, cwd: process.cwd() });
+}
+
+async function writeRecord(dir: string, record: RunRecord | string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'record.json'), typeof record === 'string' ? record : JSON.stringify(record));
+}
+
+describe('rekey-chaos recheck', function () {
+  this.timeout(60000);
+  let tmp: string;
+  let good: RunRecord;
+  let bad: RunRecord;
+  before(async () => {
+    tmp = await mkdtemp(join(tmpdir(), 'rekey-chaos-recheck-'));
+    const oldSet = await makeSet();
+    const newSet = await makeSet();
+    good = await simulateRun(oldSet, newSet);
+    // recorded as passed by an older checker, but its fifth share is corrupt
+    bad = { ...(await simulateRun(oldSet, newSet, { finalSet: corrupt(newSet, 4) })), runId: 'sim-0002', outcome: 'passed' };
+  });
+  after(async () => {
+    await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('re-checks one run dir: one line per invariant, outcome passed, exit 0', async () => {
+    const dir = join(tmp, 'one');
+    await writeRecord(dir, good);
+    const r = await cli('recheck', dir);
+    expect(r.exitCode, r.stderr).to.equal(0);
+    for (const id of ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7']) expect(r.stdout).to.match(new RegExp(`^  ${id} passed `, 'm'));
+    expect(r.stdout).to.match(/^  outcome: passed$/m);
+  });
+
+  it('re-checks every run dir under a parent; an old pass that now fails I7 exits 1 and says what changed', async () => {
+    const parent = join(tmp, 'many');
+    await writeRecord(join(parent, 'runs', 'a'), good);
+    await writeRecord(join(parent, 'runs', 'b'), bad);
+    const r = await cli('recheck', parent);
+    expect(r.exitCode, r.stderr).to.equal(1);
+    expect(r.stdout).to.match(/^  I7 failed  6 of 10 subsets do not authenticate/m);
+    expect(r.stdout).to.match(/^  outcome: failed \(recorded: passed\)$/m);
+    expect(r.stdout).to.include('2 record(s) rechecked, 1 failing');
+  });
+
+  it('exits 2 with a clear message for a missing dir, a dir without records, bad JSON and a malformed record', async () => {
+    const missing = await cli('recheck', join(tmp, 'nope'));
+    expect(missing.exitCode).to.equal(2);
+    expect(missing.stderr).to.include('no such directory');
+    const empty = join(tmp, 'empty');
+    await mkdir(empty, { recursive: true });
+    expect((await cli('recheck', empty)).stderr).to.include('no record.json');
+    const broken = join(tmp, 'broken');
+    await writeRecord(broken, '{"version": 1, ');
+    const notJson = await cli('recheck', broken);
+    expect(notJson.exitCode).to.equal(2);
+    expect(notJson.stderr).to.include('not valid JSON');
+    const shapeless = join(tmp, 'shapeless');
+    const { ledger: _dropped, ...withoutLedger } = good;
+    await writeRecord(shapeless, JSON.stringify(withoutLedger));
+    const malformed = await cli('recheck', shapeless);
+    expect(malformed.exitCode).to.equal(2);
+    expect(malformed.stderr).to.include('malformed run record: ledger: missing or not an array');
+  });
+});
