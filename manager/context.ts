@@ -1,0 +1,58 @@
+/**
+ * What every step receives: the ports, the logger, the configuration, the
+ * replaceable behaviour (the seam the defects plug into) and the little the
+ * manager keeps in memory. All progress of a rekey lives in secrets or in
+ * Vault; memory holds only hints that are safe to lose on kill -9.
+ */
+import type { SetPrefix } from '../harness/common/secrets.js';
+import type { ManagerConfig } from './config.js';
+import type { Logger } from './log.js';
+import type { Pods, SecretStore, VaultApi } from './ports.js';
+import type { ShardSet, Snapshot } from './sets.js';
+import type { RekeyStatus } from './vault/answers.js';
+
+export interface ManagerMemory {
+  /** The set that last unsealed a server (tried first next time). */
+  lastWorkingSet?: SetPrefix;
+  /** Passes left before a sealed server is unsealed, by pod name. */
+  sealedCountdown: Map<string, number>;
+  /** Free slot for a behaviour that keeps state between passes (only a defect does). */
+  scratch: Map<string, unknown>;
+}
+
+/**
+ * The replaceable parts of the manager. The reference implementation is in
+ * behaviour.ts; each defect in defects/ replaces exactly one entry.
+ */
+export interface Behaviour {
+  /** Reads the rekey status from the active server (once per pass). */
+  readRekeyStatus(ctx: ManagerContext): Promise<RekeyStatus>;
+  /** The complete sets to try for an unseal, in order. */
+  unsealCandidates(ctx: ManagerContext, snap: Snapshot): SetPrefix[];
+  /** Step 6: start a rekey. */
+  initialize(ctx: ManagerContext, snap: Snapshot, status: RekeyStatus): Promise<void>;
+  /** Step 5's storage of the new shards Vault returned. */
+  storeNewShards(ctx: ManagerContext, shares: Uint8Array[]): Promise<void>;
+  /** Step 4: verify the new shards and record that Vault confirmed them. */
+  verify(ctx: ManagerContext, snap: Snapshot, status: RekeyStatus): Promise<void>;
+  /** Step 2: audit cluster-key, record it, finalize. */
+  auditThenFinalize(ctx: ManagerContext, snap: Snapshot): Promise<void>;
+  /** Shuffle: make sure cluster-key-bk is a complete, validated copy of cluster-key. */
+  ensureBackup(ctx: ManagerContext, key: ShardSet, backup: ShardSet): Promise<boolean>;
+  /** Recovery branch: no `verified`, `cluster-rekey` complete, no rekey running. */
+  recoverUnverifiedCompleteRekey(ctx: ManagerContext, snap: Snapshot): Promise<void>;
+}
+
+export interface ManagerContext {
+  config: ManagerConfig;
+  store: SecretStore;
+  vault: VaultApi;
+  pods: Pods;
+  log: Logger;
+  behaviour: Behaviour;
+  memory: ManagerMemory;
+}
+
+export function freshMemory(): ManagerMemory {
+  return { sealedCountdown: new Map(), scratch: new Map() };
+}
