@@ -1,0 +1,39 @@
+/**
+ * The harness-only feed (JSONL, `VAULT_DOUBLE_FEED`): which key is in effect
+ * and the rekey milestones, exactly as this server saw them. Real Vault has no
+ * such thing; nothing in the double reads it back. Fingerprints only.
+ */
+import { appendFileSync } from 'node:fs';
+import { nowMs } from '../../common/clock.js';
+
+export type FeedEvent =
+  | { event: 'key-in-effect'; keyFp: string; epoch: number }
+  | { event: 'node-key'; keyFp: string }
+  | { event: 'rekey-started'; audit: boolean }
+  | { event: 'rekey-progress'; progress: number }
+  | { event: 'rekey-auth-complete' }
+  | { event: 'verify-progress'; progress: number }
+  | { event: 'rotated'; keyFp: string }
+  | { event: 'rekey-cancelled'; reason: 'delete' | 'active-lost' | 'sealed' | 'step-down' }
+  | { event: 'active' }
+  | { event: 'sealed' }
+  | { event: 'unsealed' };
+
+export class Feed {
+  private readonly path: string | undefined;
+  private readonly server: string;
+  constructor(path: string | undefined, server: string) {
+    this.path = path && path.length > 0 ? path : undefined;
+    this.server = server;
+  }
+
+  emit(e: FeedEvent): void {
+    if (!this.path) return;
+    // One write per line with O_APPEND keeps lines of concurrent servers whole.
+    try {
+      appendFileSync(this.path, JSON.stringify({ t: nowMs(), server: this.server, ...e }) + '\n');
+    } catch {
+      // The feed is an observer's aid; the server must not fail because of it.
+    }
+  }
+}

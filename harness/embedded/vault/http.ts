@@ -1,0 +1,145 @@
+/**
+ * HTTP plumbing of the double: body parsing as Vault's Go decoder does it
+ * (case-insensitive field names, `failed to parse JSON input`), method
+ * dispatch (PUT = POST, 405 otherwise) and the `{"errors":[...]}` envelope,
+ * with anything wrapping `Vault is sealed` forced to 503.
+ */
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { SEALED, VaultApiError } from './errors.js';
+import { warn } from './log.js';
+
+export interface ApiRequest {
+  method: 'GET' | 'PUT' | 'DELETE' | 'HEAD';
+  path: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  /** JSON body with lower-cased field names. */
+  body: Record<string, unknown>;
+  rawBody: Buffer;
+  token: string | undefined;
+}
+
+export interface ApiReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: ApiRequest) => Promise<ApiReply> | ApiReply;
+
+export interface Route {
+  path: string;
+  /** Vault forwards these from a standby to the active. */
+  forward?: boolean;
+  methods: Partial<Record<ApiRequest['method'], Handler>>;
+}
+
+/** Runs before a forwarded route's handler; returns a reply to send instead (forwarded answer, 307, 503, 500). */
+export type ForwardHook = (req: ApiRequest) => Promise<ApiReply | undefined>;
+
+const MAX_BODY = 1 << 20;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new VaultApiError(413, 'request body too large'));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(raw: Buffer): Record<string, unknown> {
+  const text = raw.toString('utf8').trim();
+  if (text === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new VaultApiError(400, `failed to parse JSON input: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new VaultApiError(400, 'failed to parse JSON input: body must be a JSON object');
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k.toLowerCase()] = v;
+  return out;
+}
+
+export function tokenOf(headers: IncomingHttpHeaders): string | undefined {
+  const direct = headers['x-vault-token'];
+  if (typeof direct === 'string' && direct !== '') return direct;
+  const auth = headers.authorization;
+  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '');
+  return undefined;
+}
+
+function send(res: ServerResponse, reply: ApiReply, head: boolean): void {
+  const headers: Record<string, string> = { 'cache-control': 'no-store', ...(reply.headers ?? {}) };
+  if (reply.body === undefined) {
+    res.writeHead(reply.status, headers);
+    res.end();
+    return;
+  }
+  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  headers['content-type'] ??= 'application/json';
+  headers['content-length'] = String(Buffer.byteLength(text));
+  res.writeHead(reply.status, headers);
+  res.end(head ? undefined : text);
+}
+
+export function errorReply(err: unknown): ApiReply {
+  if (err instanceof VaultApiError) {
+    const status = err.message.includes(SEALED) ? 503 : err.status;
+    return { status, body: { errors: err.status === 405 ? [] : [err.message] }, headers: err.headers };
+  }
+  warn(`internal error: ${(err as Error).message}`);
+  return { status: 500, body: { errors: [(err as Error).message ?? 'internal error'] } };
+}
+
+/** The request listener: route, forward when asked, answer with Vault's envelope. */
+export function makeListener(routes: Route[], forwardHook: ForwardHook) {
+  const byPath = new Map(routes.map((r) => [r.path, r]));
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const head = req.method === 'HEAD';
+    try {
+      const url = new URL(req.url ?? '/', 'http://double');
+      const route = byPath.get(url.pathname.replace(/\/+$/, ''));
+      const raw = await readBody(req);
+      if (!route) return send(res, { status: 404, body: { errors: [] } }, head);
+      const method = (req.method === 'POST' ? 'PUT' : req.method) as ApiRequest['method'];
+      const handler = route.methods[method];
+      if (!handler) return send(res, { status: 405, body: { errors: [] } }, head);
+      const apiReq: ApiRequest = { method, path: url.pathname + url.search, query: url.searchParams, headers: req.headers, body: {}, rawBody: raw, token: tokenOf(req.headers) };
+      if (route.forward) {
+        const forwarded = await forwardHook(apiReq);
+        if (forwarded) return send(res, forwarded, head);
+      }
+      apiReq.body = method === 'PUT' ? parseJson(raw) : {};
+      send(res, await handler(apiReq), head);
+    } catch (err) {
+      if (!res.headersSent) send(res, errorReply(err), head);
+      else res.destroy();
+    }
+  };
+}
+
+/** Field helpers for request bodies. */
+export function str(body: Record<string, unknown>, name: string): string | undefined {
+  const v = body[name];
+  return typeof v === 'string' ? v : undefined;
+}
+export function bool(body: Record<string, unknown>, name: string): boolean {
+  return body[name] === true || body[name] === 'true';
+}
+export function int(body: Record<string, unknown>, name: string): number {
+  const v = body[name];
+  if (v === undefined || v === null) return 0;
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new VaultApiError(400, `failed to parse JSON input: field ${name} must be an integer`);
+  return n;
+}
