@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ObjectStore } from '../../harness/embedded/apiserver/store.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../harness/embedded/apiserver/server.js';
@@ -15,7 +16,7 @@ export interface Fixture {
   kubeconfigPath: string;
   kc: KubeConfig;
   dir: string;
-  /** fetch against the server with the bearer token. */
+  /** One HTTPS request to the server, trusting its CA; with the bearer token unless `headers.authorization` is given ('' = none). */
   call(method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
   stop(): Promise<void>;
 }
@@ -26,7 +27,7 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
   const server = await startApiServer({ store: extra.store ?? store, token, debugEndpoints: true, ...extra });
   const dir = await mkdtemp(join(tmpdir(), 'rekey-chaos-apiserver-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
-  await writeKubeconfig(kubeconfigPath, { server: server.url, token, namespace: 'vault' });
+  await writeKubeconfig(kubeconfigPath, { server: server.url, token, namespace: 'vault', caPem: server.caPem });
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   return {
@@ -36,20 +37,28 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
     kubeconfigPath,
     kc,
     dir,
-    async call(method, path, body, headers = {}) {
-      const res = await fetch(server.url + path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
-        ...(body !== undefined ? { body } : {}),
+    call(method, path, body, headers = {}) {
+      const all: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers };
+      if (all.authorization === '') delete all.authorization;
+      return new Promise((resolve, reject) => {
+        const req = request(server.url + path, { method, headers: all, ca: server.caPem }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, json, text });
+          });
+        });
+        req.on('error', reject);
+        req.end(body);
       });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      return { status: res.status, json, text };
     },
     async stop() {
       await server.close();

@@ -25,7 +25,7 @@ describe('apiserver watch via @kubernetes/client-node', () => {
   });
 
   /** Starts a client-node watch; events go to `seen`, `done` records the end. */
-  async function watch(seen: Seen[], params: Record<string, unknown>, onDone: (err: unknown) => void, poke: () => void = () => {}) {
+  async function watch(seen: Seen[], params: Record<string, string | number | boolean | undefined>, onDone: (err: unknown) => void, poke: () => void = () => {}) {
     const c = await new Watch(fx.kc).watch(
       PATH,
       params,

@@ -3,16 +3,18 @@
  * client-node, kubectl, the manager, the Vault double and the harness use,
  * served from an ObjectStore.
  *
- * Plain HTTP on loopback, on purpose: it is only reachable from this machine,
- * every request except the health probes must carry the bearer token, and both
- * kubectl and client-node accept an `http://` server in a kubeconfig. TLS
- * would add a CA to distribute and nothing to what the harness verifies.
+ * HTTPS on loopback with bearer-token auth (every request except the health
+ * probes). TLS is not optional: client-go (kubectl) never sends a bearer token
+ * to an `http://` server, so plain HTTP would mean no auth for kubectl.
+ * Without `tls` material an ephemeral CA is made (see serving-cert.ts) and
+ * exposed as `caPem` for the kubeconfig.
  *
  * Extensions (the node agent's `/rekey-chaos/v1/...` API, the test-only debug
  * calls) share the port and the token.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { handleCore } from './core-routes.js';
 import { apiGroupList, apiVersions, coreResourceList, DEFAULT_GIT_VERSION, versionInfo } from './discovery.js';
@@ -20,6 +22,7 @@ import { DEFAULT_MAX_BODY_BYTES, sendError, sendJson } from './http-util.js';
 import type { LogProvider } from './pod-log.js';
 import { badRequest, methodNotAllowed, unauthorized, unknownPath } from './status.js';
 import type { ObjectStore } from './store.js';
+import { ephemeralServingCert, type ServingCert } from './serving-cert.js';
 
 export type { LogProvider, LogRequest } from './pod-log.js';
 
@@ -39,12 +42,17 @@ export interface ApiServerOptions {
   /** Interval of BOOKMARK events on watches that allow them (default 5000 ms). */
   bookmarkIntervalMs?: number;
   logProvider?: LogProvider;
+  /** Certificate, key and signing CA (PEM). Default: an ephemeral CA for this process. */
+  tls?: ServingCert;
   /** Serve `POST /rekey-chaos/v1/debug/drop-watches` and `/debug/compact` (tests only; default false). */
   debugEndpoints?: boolean;
 }
 
 export interface ApiServer {
+  /** `https://host:port`. */
   url: string;
+  /** PEM of the CA that signed the serving certificate (for `writeKubeconfig({caPem})`). */
+  caPem: string;
   host: string;
   port: number;
   store: ObjectStore;
@@ -137,7 +145,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     throw unknownPath();
   }
 
-  const server: Server = createServer((req, res) => {
+  const tls = options.tls ?? (await ephemeralServingCert(host));
+  const server: Server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
     route(req, res).catch((err: unknown) => {
       // Drain what is left of the body so the connection stays usable for the error answer.
       req.resume();
@@ -149,6 +158,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
+  // A client that fails the TLS handshake (wrong CA, plain HTTP) must not take the server down.
+  server.on('tlsClientError', () => {});
 
   if (options.debugEndpoints) {
     extensions.set('/rekey-chaos/v1/debug', (req, res, rest) => {
@@ -173,7 +184,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   address = `${host}:${port}`;
 
   return {
-    url: `http://${address}`,
+    url: `https://${address}`,
+    caPem: tls.caPem,
     host,
     port,
     store,
