@@ -1,8 +1,17 @@
 // Mocha runs the TypeScript specs through tsx (Node 20 has no type stripping).
-module.exports = {
+const config = {
   spec: ['test/**/*.test.ts'],
   extension: ['ts'],
   'node-option': ['import=tsx'],
   timeout: 60000,
   exit: true,
 };
+
+// Opt-in: ALLURE_MOCHA=1 also writes the suite's results for Allure (reports/out/mocha-allure-results,
+// or ALLURE_MOCHA_RESULTS); the spec reporter still prints to the terminal, "N passing" included.
+if (process.env.ALLURE_MOCHA === '1') {
+  config.reporter = 'allure-mocha';
+  config['reporter-option'] = [`resultsDir=${process.env.ALLURE_MOCHA_RESULTS || 'reports/out/mocha-allure-results'}`, 'extraReporters=spec'];
+}
+
+module.exports = config;
