@@ -255,12 +255,13 @@ export class NodeAgent {
   }
 
   /** Where a pod's container logs are (current run and, when it exists, the previous run). */
-  logFiles(namespace: string, name: string): { current: string; previous?: string; running: () => boolean } {
+  logFiles(namespace: string, name: string): { container: string; current: string; previous?: string; running: () => boolean } {
     const { pod } = this.requirePod(namespace, name);
     const dir = path.join(this.ctx.stateDir, 'logs', name);
     const n = pod.currentRestartCount;
     const file = (i: number) => path.join(dir, `${pod.id.containerName}-${i}.log`);
     return {
+      container: pod.id.containerName,
       current: file(n),
       previous: n > 0 ? file(n - 1) : undefined,
       // `follow` ends when the run being followed ends (a restart starts a new file)
