@@ -42,17 +42,19 @@ export class ArmedFaults {
   private readonly counts = new Map<string, number>();
   private cancelled = false;
 
-  /**
-   * @param requestedAt the instant the rekey request was created (timed triggers count from it)
-   */
+  /** Armed before the request is created, so the request's own watch event cannot be missed. */
   constructor(
     private readonly timeline: TimelineSource,
     planned: PlannedFault[],
     private readonly apply: ApplyFn,
-    private readonly requestedAt: number,
   ) {
     this.states = planned.map((p) => ({ planned: p, label: triggerLabel(p) }));
     this.unsubscribe = timeline.on((e) => this.onEvent(e));
+  }
+
+  /** Starts the timed triggers: they count from the instant the request was created. */
+  requestCreated(requestedAt: number): void {
+    if (this.cancelled) return;
     for (const s of this.states) {
       const t = s.planned.trigger;
       if ('atMs' in t) {
@@ -154,6 +156,8 @@ export class ArmedFaults {
   }
 }
 
-export function armFaults(timeline: TimelineSource, planned: PlannedFault[], apply: ApplyFn, requestedAt: number): ArmedFaults {
-  return new ArmedFaults(timeline, planned, apply, requestedAt);
+export function armFaults(timeline: TimelineSource, planned: PlannedFault[], apply: ApplyFn, requestedAt?: number): ArmedFaults {
+  const armed = new ArmedFaults(timeline, planned, apply);
+  if (requestedAt !== undefined) armed.requestCreated(requestedAt);
+  return armed;
 }

@@ -1,0 +1,70 @@
+/**
+ * What the runner needs from a deployed cluster for one iteration, as one
+ * narrow interface. The real implementation (cluster-driver.ts) composes the
+ * backend, the Kubernetes API, E1's observers, Vault client and checkers;
+ * tests of the run loop use a fake. Steps follow the matrix's iteration
+ * (rekey-test-matrix.md §1) plus what the harness adds (§4).
+ */
+import type { CustodyEntry, InvariantResult, KeyInEffect, Outcome, RunRecord, ServerState, ServiceSample, SetAudit } from '../common/record.js';
+import type { FaultSpec } from '../common/scenario.js';
+import type { FaultApplication } from '../faults/inject.js';
+import type { TimelineSource } from './timeline-source.js';
+
+/** The state before the request. `secretValues` stays in memory only (for the audits and the leak scan). */
+export interface InitialState {
+  keyFp?: string;
+  rootTokenFp?: string;
+  /** opaque to the runner: the initial shards etc., needed by the audit of the old key */
+  private: unknown;
+  /** every secret value of this iteration known so far (hex/base64 shard strings, tokens): never written */
+  secretValues: string[];
+}
+
+export interface Observation {
+  timeline: TimelineSource;
+  ledger(): CustodyEntry[];
+  keyFeed(): KeyInEffect[] | null;
+  service(): ServiceSample[];
+  /** the final shards etc. seen by the watch (for the leak scan) */
+  secretValues(): string[];
+  stop(): Promise<void>;
+}
+
+export interface AuditResult {
+  audits: SetAudit[];
+  rootTokenWorks?: boolean;
+  /** procedure secret names present at the end */
+  secrets: string[];
+  secretValues: string[];
+}
+
+export interface CollectedLogs {
+  /** pod → file relative to the run dir */
+  logs: Record<string, string>;
+  /** manager log lines at WARNING or ERROR (redacted) */
+  managerProblems: string[];
+}
+
+export interface IterationDriver {
+  /** the matrix's §1 check: rekey artefacts present before the request */
+  leftovers(): Promise<string[]>;
+  /** delete the given artefact secrets */
+  removeLeftovers(names: string[]): Promise<void>;
+  /** Vault healthy and `cluster-key` complete; throws EnvironmentError when not */
+  initial(): Promise<InitialState>;
+  /** start the secret watch, the poller, the feed tailer and the ledger */
+  observe(signal: AbortSignal): Promise<Observation>;
+  /** create `cluster-rekey-request` with the id; returns when the API accepted it */
+  requestRekey(requestId: string): Promise<number>;
+  applyFault(fault: FaultSpec, targetSeed: number, timescale: number): Promise<FaultApplication>;
+  /** resolves true at `rekey-complete`, false at the deadline */
+  awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
+  /** until all servers unsealed and exactly one active, bounded by settleMs */
+  settle(settleMs: number, signal: AbortSignal): Promise<{ settled: boolean; servers: ServerState[] }>;
+  audit(initial: InitialState): Promise<AuditResult>;
+  collectLogs(runDir: string, since: number): Promise<CollectedLogs>;
+  /** I1–I7 over the record (E1's checkers), and the outcome they imply */
+  evaluate(record: RunRecord): { invariants: InvariantResult[]; outcome: Outcome };
+  /** bring the cluster back to a clean deployed state after an iteration broke it; false if it cannot */
+  recover(): Promise<boolean>;
+}

@@ -1,0 +1,173 @@
+/**
+ * The run loop (`rekey-chaos run` calls `runItems`): bring the cluster up
+ * once, deploy once per manager choice, run every iteration, report each
+ * to the sinks, and always tear down what it started. A broken environment
+ * is an `environment-error` outcome (exit 3); after one, the runner tries a
+ * fresh deployment once before giving up on the remaining items.
+ */
+import { nowMs } from '../common/clock.js';
+import { redact } from '../common/redact.js';
+import type { Outcome, ResultSink, RunRecord } from '../common/record.js';
+import type { FaultPlan, Scenario } from '../common/scenario.js';
+import type { ManagerChoice } from '../cluster/backend.js';
+import type { IterationDriver } from './driver.js';
+import { runIteration } from './iteration.js';
+import { prepareRunDir, runIdFor, writeRecord } from './record-writer.js';
+
+export interface RunItem {
+  scenario: Scenario;
+  plan: FaultPlan;
+  /** one-line replay command, built by matrix/ */
+  replay: string;
+}
+
+export interface RunOptions {
+  backend: 'embedded' | 'kind' | 'kubeconfig';
+  /** stateDir, ipBase, kubeconfig path, namespace, release, keepCluster … (per backend) */
+  backendOptions?: Record<string, unknown>;
+  manager: ManagerChoice;
+  /** where run dirs go (default reports/runs) */
+  runsDir: string;
+  sinks: ResultSink[];
+  bail?: boolean;
+  signal?: AbortSignal;
+  /** keep the logs of passing iterations too (record.json is always kept) */
+  keepPassingEvidence?: boolean;
+}
+
+export interface RunSummary {
+  results: { record: RunRecord; runDir: string }[];
+  counts: Record<Outcome, number>;
+  exitCode: 0 | 1 | 3;
+}
+
+/** A deployed cluster the runner can iterate on. */
+export interface OpenCluster {
+  driver: IterationDriver;
+  /** tear down what was started (idempotent) */
+  close(): Promise<void>;
+}
+
+export interface RunnerDeps {
+  open(options: RunOptions, signal: AbortSignal): Promise<OpenCluster>;
+}
+
+const OUTCOMES: Outcome[] = ['passed', 'failed', 'not-hit', 'timeout', 'environment-error'];
+
+/**
+ * 1 when an invariant failed or an iteration timed out (a finding outweighs a
+ * broken environment), else 3 when the environment broke, else 0. "Not hit"
+ * is reported but is neither a pass nor a failure of the system under test.
+ */
+export function exitCodeFor(counts: Record<Outcome, number>): 0 | 1 | 3 {
+  if (counts.failed > 0 || counts.timeout > 0) return 1;
+  if (counts['environment-error'] > 0) return 3;
+  return 0;
+}
+
+function message(err: unknown): string {
+  return redact(err instanceof Error ? err.message : String(err));
+}
+
+/** A record for an iteration that could not even start (the cluster did not come up, an interrupt). */
+async function notRunRecord(item: RunItem, options: RunOptions, error: string): Promise<{ record: RunRecord; runDir: string }> {
+  const t = nowMs();
+  const runId = runIdFor(item.scenario.id, item.plan.iteration, t);
+  const runDir = await prepareRunDir(options.runsDir, runId);
+  const record: RunRecord = {
+    version: 1,
+    runId,
+    scenario: item.scenario,
+    plan: item.plan,
+    backend: options.backend,
+    manager: options.manager.kind,
+    ...(options.manager.defect ? { defect: options.manager.defect } : {}),
+    startedAt: t,
+    endedAt: t,
+    timeline: [],
+    ledger: [],
+    keyFeed: null,
+    service: [],
+    audits: [],
+    faults: [],
+    initial: {},
+    final: { secrets: [], servers: [] },
+    logs: {},
+    managerProblems: [],
+    invariants: [],
+    outcome: 'environment-error',
+    error,
+    replay: item.replay,
+  };
+  await writeRecord(runDir, record, []);
+  return { record, runDir };
+}
+
+export async function runItemsWith(items: RunItem[], options: RunOptions, deps: RunnerDeps): Promise<RunSummary> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason ?? new Error('interrupted'));
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const signal = controller.signal;
+  const results: { record: RunRecord; runDir: string }[] = [];
+  const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  const finish = async (r: { record: RunRecord; runDir: string }) => {
+    results.push(r);
+    counts[r.record.outcome]++;
+    for (const sink of options.sinks) await sink.iterationFinished(r.record, r.runDir);
+  };
+
+  for (const sink of options.sinks) {
+    await sink.runStarted?.({ total: items.length, backend: options.backend, manager: options.manager.kind, ...(options.manager.defect ? { defect: options.manager.defect } : {}) });
+  }
+  let cluster: OpenCluster | undefined;
+  let blocked: string | undefined;
+  try {
+    try {
+      cluster = await deps.open(options, signal);
+    } catch (err) {
+      blocked = `cluster could not be brought up: ${message(err)}`;
+    }
+    const stoppedScenarios = new Set<string>();
+    for (const [index, item] of items.entries()) {
+      if (signal.aborted) blocked ??= 'interrupted before this iteration';
+      if (blocked !== undefined || !cluster) {
+        await finish(await notRunRecord(item, options, blocked ?? 'no cluster'));
+        continue;
+      }
+      if (stoppedScenarios.has(item.scenario.id)) continue;
+      for (const sink of options.sinks) await sink.iterationStarted?.({ scenario: item.scenario, plan: item.plan, index, total: items.length });
+      const progressSinks = options.sinks.filter((s) => s.progress);
+      const result = await runIteration(item.scenario, item.plan, cluster.driver, {
+        backend: options.backend,
+        manager: options.manager.kind,
+        ...(options.manager.defect ? { defect: options.manager.defect } : {}),
+        runsDir: options.runsDir,
+        replay: item.replay,
+        keepPassingEvidence: options.keepPassingEvidence ?? false,
+        signal,
+        ...(progressSinks.length > 0 ? { progress: (e) => progressSinks.forEach((s) => s.progress!(e)) } : {}),
+      });
+      await finish(result);
+      if (result.stopScenario) stoppedScenarios.add(item.scenario.id);
+      const outcome = result.record.outcome;
+      if (options.bail && (outcome === 'failed' || outcome === 'timeout')) break; // --bail: the rest is simply not run
+      if (signal.aborted) blocked = 'interrupted';
+      else if (outcome === 'environment-error' || outcome === 'failed' || outcome === 'timeout') {
+        // The iteration may have left the cluster unusable (lost shards, sealed servers): start clean.
+        const recovered = await cluster.driver.recover().catch(() => false);
+        if (!recovered) blocked = `not run: the environment could not be recovered after ${result.record.runId}`;
+      }
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await cluster?.close().catch(() => undefined);
+    for (const sink of options.sinks) await sink.runFinished?.();
+  }
+  return { results, counts, exitCode: exitCodeFor(counts) };
+}
+
+export async function runItems(items: RunItem[], options: RunOptions): Promise<RunSummary> {
+  const { openCluster } = await import('./cluster-driver.js');
+  return runItemsWith(items, options, { open: openCluster });
+}

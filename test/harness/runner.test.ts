@@ -1,0 +1,174 @@
+import { expect } from 'chai';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ResultSink, RunRecord } from '../../harness/common/record.js';
+import type { FaultPlan, PlannedFault, Scenario } from '../../harness/common/scenario.js';
+import { iterationRequestId } from '../../harness/common/secrets.js';
+import { runItemsWith, type RunItem, type RunOptions } from '../../harness/run/runner.js';
+import { FAKE_SHARD_HEX, FAKE_TOKEN, FakeDriver, type FakeScript } from './fake-driver.js';
+
+function scenario(id: string, over: Partial<Scenario> = {}): Scenario {
+  return { id, family: 'F9', description: 'test', source: 'generated:test', iterations: 1, iterationBase: 2480, seed: 1, faults: [], afterCompletion: [], timeoutS: 10, settleS: 1, invariants: [], ...over };
+}
+function item(id: string, faults: PlannedFault[] = [], over: Partial<FaultPlan> = {}, iteration = 0): RunItem {
+  const plan: FaultPlan = { scenarioId: id, iteration, requestId: iterationRequestId(2480 + iteration), seed: 9, timescale: 0.02, faults, afterCompletion: [], timeoutMs: 5000, settleMs: 100, ...over };
+  return { scenario: scenario(id), plan, replay: `rekey-chaos replay ${id}:${iteration}` };
+}
+const killManagerAfterVerified: PlannedFault = { index: 0, trigger: { after: 'cluster-rekey-verified', offsetMs: 0, occurrence: 1 }, fault: { kind: 'kill-process', targets: ['manager'] }, targetSeed: 3 };
+
+class RecordingSink implements ResultSink {
+  readonly events: string[] = [];
+  runStarted() {
+    this.events.push('runStarted');
+  }
+  iterationStarted(i: { index: number }) {
+    this.events.push(`started ${i.index}`);
+  }
+  iterationFinished(record: RunRecord) {
+    this.events.push(`finished ${record.outcome}`);
+  }
+  runFinished() {
+    this.events.push('runFinished');
+  }
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('harness/run runner loop (fake driver)', () => {
+  let runsDir: string;
+  beforeEach(async () => {
+    runsDir = await mkdtemp(path.join(tmpdir(), 'rekey-chaos-runs-'));
+  });
+  afterEach(async () => {
+    await rm(runsDir, { recursive: true, force: true });
+  });
+
+  function setup(script: FakeScript = {}, over: Partial<RunOptions> = {}) {
+    const driver = new FakeDriver(script);
+    const sink = new RecordingSink();
+    let closed = 0;
+    const options: RunOptions = { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [sink], ...over };
+    const deps = { open: async () => ({ driver, close: async () => void closed++ }) };
+    return { driver, sink, options, deps, closed: () => closed };
+  }
+
+  it('runs a fault-free iteration to a pass, writes record.json, drops passing logs, reports to the sinks', async () => {
+    const { driver, sink, options, deps, closed } = setup();
+    const summary = await runItemsWith([item('F1')], options, deps);
+    expect(summary.exitCode).to.equal(0);
+    expect(summary.counts.passed).to.equal(1);
+    const { record, runDir } = summary.results[0]!;
+    expect(driver.calls).to.deep.equal(['leftovers', 'initial', 'observe', `request ${iterationRequestId(2480)}`, 'settle', 'audit']);
+    const onDisk = JSON.parse(await readFile(path.join(runDir, 'record.json'), 'utf8')) as RunRecord;
+    expect(onDisk.outcome).to.equal('passed');
+    expect(onDisk.completedAt).to.be.a('number');
+    expect(onDisk.initial).to.deep.equal({ keyFp: 'aaaaaaaaaaaa', rootTokenFp: 'bbbbbbbb' });
+    expect(onDisk.timeline.map((e) => e.name)).to.include.members(['cluster-rekey-request', 'rekey-complete', 'runner:requested', 'runner:settled']);
+    expect(record.logs).to.deep.equal({});
+    expect(await stat(path.join(runDir, 'logs')).then(() => true, () => false)).to.equal(false);
+    expect(sink.events).to.deep.equal(['runStarted', 'started 0', 'finished passed', 'runFinished']);
+    expect(closed()).to.equal(1);
+  });
+
+  it('fires a milestone-triggered fault that lands, and records it', async () => {
+    const { driver, options, deps } = setup({ gapMs: 2 });
+    const summary = await runItemsWith([item('F9', [killManagerAfterVerified])], options, deps);
+    const { record } = summary.results[0]!;
+    expect(record.outcome).to.equal('passed');
+    expect(driver.applied).to.have.length(1);
+    const [fault] = record.faults;
+    expect(fault).to.include({ index: 0, trigger: 'after:cluster-rekey-verified', landed: true, targetSpec: 'manager' });
+    expect(fault!.appliedAt!).to.be.at.least(fault!.triggeredAt!);
+    expect(fault!.nextMilestone!.name).to.equal('cluster-key-bk-0');
+    expect(record.timeline.some((e) => e.name === 'fault:0' && e.source === 'fault')).to.equal(true);
+  });
+
+  it('a fault whose trigger never comes makes a "not hit", never a pass', async () => {
+    const { options, deps } = setup();
+    const never: PlannedFault = { ...killManagerAfterVerified, trigger: { after: 'cluster-rekey-verified', offsetMs: 0, occurrence: 2 } };
+    const summary = await runItemsWith([item('F9', [never])], options, deps);
+    expect(summary.results[0]!.record.outcome).to.equal('not-hit');
+    expect(summary.results[0]!.record.faults[0]!.missReason).to.match(/not reached/);
+    expect(summary.exitCode).to.equal(0);
+  });
+
+  it('a stuck procedure times out (exit 1), keeps its logs, and the cluster is checked for recovery', async () => {
+    const { driver, options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle' });
+    const summary = await runItemsWith([item('F4', [], { timeoutMs: 60 })], options, deps);
+    const { record, runDir } = summary.results[0]!;
+    expect(record.outcome).to.equal('timeout');
+    expect(record.completedAt).to.equal(undefined);
+    expect(summary.exitCode).to.equal(1);
+    expect(Object.keys(record.logs)).to.deep.equal(['sva-vault-manager-0']);
+    expect(await stat(path.join(runDir, 'logs', 'sva-vault-manager-0.log')).then(() => true, () => false)).to.equal(true);
+    expect(driver.recoverCount).to.equal(1);
+  });
+
+  it('--bail stops after the first failure', async () => {
+    const { options, deps } = setup({ outcome: 'failed' }, { bail: true });
+    const summary = await runItemsWith([item('A'), item('B'), item('C')], options, deps);
+    expect(summary.results.map((r) => r.record.outcome)).to.deep.equal(['failed']);
+    expect(summary.exitCode).to.equal(1);
+  });
+
+  it('leftovers stop the scenario (as the matrix loop does), are removed, and the next scenario runs', async () => {
+    const { driver, options, deps } = setup({ leftovers: ['cluster-rekey-request', 'cluster-key-bk-0'] });
+    const summary = await runItemsWith([item('X', [], {}, 0), item('X', [], {}, 1), item('Y')], options, deps);
+    expect(summary.results.map((r) => [r.record.scenario.id, r.record.outcome])).to.deep.equal([
+      ['X', 'environment-error'],
+      ['Y', 'passed'],
+    ]);
+    expect(summary.results[0]!.record.error).to.match(/rekey artefacts left from a previous iteration: cluster-key-bk-0, cluster-rekey-request/);
+    expect(driver.calls).to.include('remove cluster-rekey-request,cluster-key-bk-0');
+    expect(summary.exitCode).to.equal(3);
+  });
+
+  it('a cluster that does not come up gives environment-error records and exit 3', async () => {
+    const sink = new RecordingSink();
+    const summary = await runItemsWith([item('A'), item('B')], { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [sink] }, {
+      open: async () => {
+        throw new Error('daemon did not start');
+      },
+    });
+    expect(summary.exitCode).to.equal(3);
+    expect(summary.results.map((r) => r.record.error)).to.deep.equal(['cluster could not be brought up: daemon did not start', 'cluster could not be brought up: daemon did not start']);
+    expect(sink.events).to.deep.equal(['runStarted', 'finished environment-error', 'finished environment-error', 'runFinished']);
+  });
+
+  it('an interrupt ends the iteration, keeps its evidence, tears the cluster down, runs nothing more', async () => {
+    const controller = new AbortController();
+    const { options, deps, closed } = setup({ stallBefore: 'vault-rotated' }, { signal: controller.signal });
+    const sink: ResultSink = { iterationFinished: () => undefined, progress: (e) => e.name === 'vault-verify-progress-1' && controller.abort() };
+    options.sinks.push(sink);
+    const summary = await runItemsWith([item('A', [], { timeoutMs: 30_000 }), item('B')], options, deps);
+    expect(summary.results.map((r) => r.record.outcome)).to.deep.equal(['environment-error', 'environment-error']);
+    expect(summary.results[0]!.record.error).to.equal('interrupted: stopped while awaiting completion');
+    expect(summary.results[0]!.record.timeline.map((e) => e.name)).to.include('vault-verify-progress-1');
+    expect(summary.results[1]!.record.error).to.match(/interrupted/);
+    expect(closed()).to.equal(1);
+    expect(await stat(path.join(summary.results[0]!.runDir, 'logs')).then(() => true, () => false)).to.equal(true);
+  });
+
+  it('no shard or token value the iteration handled is left anywhere in the run dir', async () => {
+    const { options, deps } = setup({ leakyLog: true }, { keepPassingEvidence: true });
+    const summary = await runItemsWith([item('F1')], options, deps);
+    const { runDir, record } = summary.results[0]!;
+    const files = await filesUnder(runDir);
+    expect(files.map((f) => path.relative(runDir, f)).sort()).to.deep.equal(['logs/sva-vault-manager-0.log', 'record.json']);
+    for (const f of files) {
+      const text = await readFile(f, 'utf8');
+      expect(text).to.not.include(FAKE_SHARD_HEX);
+      expect(text).to.not.include(FAKE_TOKEN);
+    }
+    expect(record.error).to.match(/scrubbed from logs\/sva-vault-manager-0.log/);
+  });
+});
