@@ -1,0 +1,84 @@
+/**
+ * The invariants of rekey-procedure.md §7, evaluated on the model world.
+ * Each throws an Error whose message starts with the invariant's id, so a
+ * failing run names the check that caught it.
+ */
+import { combine, subsets } from '../../../harness/common/shamir.js';
+import { isRekeyArtefact, MILESTONE_SECRETS, ROOT_TOKEN_SECRET, SET_PREFIXES, THRESHOLD } from '../../../harness/common/secrets.js';
+import { keyFingerprint } from '../../../harness/common/fingerprint.js';
+import { shardSetFrom } from '../../../manager/sets.js';
+import type { World } from './world.js';
+
+export class InvariantViolation extends Error {
+  override name = 'InvariantViolation';
+  constructor(readonly id: string, message: string, world: World) {
+    super(`${id} ${message}\n--- manager log (tail) ---\n${world.tail()}`);
+  }
+}
+
+const same = (a: Uint8Array, b: Uint8Array | undefined) => b !== undefined && Buffer.from(a).equals(Buffer.from(b));
+
+async function combineOrUndefined(parts: Uint8Array[]): Promise<Uint8Array | undefined> {
+  try {
+    return await combine(parts);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The keys the complete stored sets rebuild (from their first THRESHOLD shards). */
+async function storedKeys(world: World): Promise<{ prefix: string; key: Uint8Array }[]> {
+  const out: { prefix: string; key: Uint8Array }[] = [];
+  for (const prefix of SET_PREFIXES) {
+    const set = shardSetFrom(prefix, world.secrets);
+    if (set.state !== 'complete') continue;
+    const key = await combineOrUndefined((set.shares as Uint8Array[]).slice(0, THRESHOLD));
+    if (key) out.push({ prefix, key });
+  }
+  return out;
+}
+
+/** I1: the key Vault uses — and the key each server needs to unseal — is rebuildable from a complete stored set. */
+export async function checkCustody(world: World): Promise<void> {
+  const v = world.vault;
+  if (!v.key) return;
+  const stored = await storedKeys(world);
+  const needed: { who: string; key: Uint8Array }[] = [{ who: 'cluster', key: v.key }];
+  for (const s of v.servers) if (s.initialized && s.nodeKey) needed.push({ who: s.name, key: s.nodeKey });
+  for (const n of needed) {
+    if (!stored.some((s) => same(s.key, n.key))) {
+      throw new InvariantViolation('I1', `custody lost: the key ${n.who} needs (${keyFingerprint(n.key)}) is in no complete stored set (stored: ${stored.map((s) => `${s.prefix}=${keyFingerprint(s.key)}`).join(', ') || 'none'})`, world);
+    }
+  }
+}
+
+export function rekeyDone(world: World): boolean {
+  return !MILESTONE_SECRETS.some((m) => world.secrets.has(m));
+}
+
+export function serviceSettled(world: World): boolean {
+  return world.vault.servers.every((s) => !s.sealed) && world.vault.active !== undefined;
+}
+
+/** I2, I3, I4, I7 on the settled final state. */
+export async function checkFinal(world: World): Promise<void> {
+  const v = world.vault;
+  const key = shardSetFrom('cluster-key', world.secrets);
+  if (key.state !== 'complete' || !world.secrets.has(ROOT_TOKEN_SECRET)) throw new InvariantViolation('I2', 'cluster-key is not complete or cluster-key-root is missing', world);
+  const artefacts = [...world.secrets.keys()].filter(isRekeyArtefact);
+  if (artefacts.length > 0) throw new InvariantViolation('I2', `rekey artefacts remain: ${artefacts.join(', ')}`, world);
+  const shares = key.shares as Uint8Array[];
+  const rebuilt = await combineOrUndefined(shares.slice(0, THRESHOLD));
+  if (!rebuilt || !same(rebuilt, v.key) || v.servers.some((s) => !same(rebuilt, s.nodeKey))) throw new InvariantViolation('I2', 'cluster-key does not unseal every server', world);
+  if (world.initialShares) {
+    const initial = await combineOrUndefined(world.initialShares.slice(0, THRESHOLD));
+    if (initial && (same(initial, v.key) || v.servers.some((s) => same(initial, s.nodeKey)))) throw new InvariantViolation('I3', 'the initial shards still unseal', world);
+    if (shares.every((s, i) => same(s, world.initialShares![i]))) throw new InvariantViolation('I3', 'cluster-key did not change', world);
+  }
+  const active = v.servers.filter((_, i) => v.active === i).length;
+  if (v.servers.some((s) => s.sealed) || active !== 1) throw new InvariantViolation('I4', `servers sealed: ${v.servers.filter((s) => s.sealed).map((s) => s.name).join(',') || 'none'}, active: ${active}`, world);
+  for (const subset of subsets(5, THRESHOLD)) {
+    const k = await combineOrUndefined(subset.map((i) => shares[i]!));
+    if (!k || !same(k, v.key)) throw new InvariantViolation('I7', `shares ${subset.join(',')} of cluster-key do not rebuild the key in use`, world);
+  }
+}
