@@ -23,13 +23,24 @@ const triggerArb = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 0, max: MAX_AT_DECISECONDS }).map((d) => ({ atS: d / 10 })) },
 );
 
+/*
+ * Shrinking note: fast-check shrinks an array's length by dropping leading
+ * items, so a failing item behind a harmless one would never be isolated.
+ * Optional slots instead shrink to "absent" one by one, wherever they sit;
+ * both the faults of a schedule and the extra targets of a fault use them.
+ */
+const extraTarget = fc.option(fc.constantFrom(...POD_TARGETS), { freq: 2, nil: null });
+
 const podFaultArb: fc.Arbitrary<FaultSpec> = fc
   .record({
     kind: fc.constantFrom('delete-pod' as const, 'kill-process' as const),
-    targets: fc.uniqueArray(fc.constantFrom(...POD_TARGETS), { minLength: 1, maxLength: 3 }),
+    targets: fc.tuple(fc.constantFrom(...POD_TARGETS), extraTarget, extraTarget),
     force: fc.boolean(),
   })
-  .map(({ kind, targets, force }) => (kind === 'delete-pod' && force ? { kind, targets, graceS: 0 } : { kind, targets }));
+  .map(({ kind, targets: [first, ...extra], force }) => {
+    const targets = [...new Set([first, ...extra.filter((t): t is string => t !== null)])];
+    return kind === 'delete-pod' && force ? { kind, targets, graceS: 0 } : { kind, targets };
+  });
 
 const nodeFaultArb: fc.Arbitrary<FaultSpec> = fc
   .record({ target: fc.constantFrom(...NODE_TARGETS), downS: fc.constantFrom(10, 20, 40) })
@@ -37,7 +48,11 @@ const nodeFaultArb: fc.Arbitrary<FaultSpec> = fc
 
 export function scheduleArbitrary(maxFaults: number): fc.Arbitrary<ScheduledFault[]> {
   const faultArb = fc.record({ trigger: triggerArb, fault: fc.oneof({ weight: 5, arbitrary: podFaultArb }, { weight: 1, arbitrary: nodeFaultArb }) });
-  return fc.array(faultArb, { minLength: 1, maxLength: Math.max(1, maxFaults) });
+  const slots = Array.from({ length: Math.max(1, maxFaults) }, () => fc.option(faultArb, { freq: 2, nil: null }));
+  return fc
+    .tuple(...slots)
+    .map((faults) => faults.filter((f): f is ScheduledFault => f !== null))
+    .filter((faults) => faults.length > 0);
 }
 
 /** The schedules a seed produces, without running anything (the same seed gives the same bytes). */
