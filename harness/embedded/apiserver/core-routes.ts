@@ -4,11 +4,12 @@
  * Each handler turns the request into one store call; all failures become
  * Status answers through ApiError.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mediaType, parseJson, queryFlag, queryInt, readBody, sendJson } from './http-util.js';
 import { applyPatch } from './patch.js';
 import { servePodLog, type LogProvider } from './pod-log.js';
-import { badRequest, conflict, methodNotAllowed, unknownPath, unsupportedMediaType } from './status.js';
+import { badRequest, conflict, methodNotAllowed, notFound, unknownPath, unsupportedMediaType } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
 import { serveWatch, type WatchRegistry } from './watch-stream.js';
 
@@ -24,6 +25,7 @@ export interface CoreContext {
 export async function handleCore(ctx: CoreContext, req: IncomingMessage, res: ServerResponse, segments: string[], query: URLSearchParams): Promise<void> {
   const method = req.method ?? 'GET';
   if (query.get('dryRun')) throw badRequest('dryRun is not supported by the embedded API server');
+  if (segments[0] === 'namespaces' && segments.length <= 2) return namespaces(ctx, res, method, segments[1]);
   if (segments.length === 1) return collection(ctx, req, res, method, segments[0]!, undefined, query);
   if (segments[0] !== 'namespaces' || segments.length < 3) throw unknownPath();
   const [, namespace, resource, name, sub, ...rest] = segments as [string, string, string, string?, string?, ...string[]];
@@ -132,6 +134,40 @@ async function object(
       throw methodNotAllowed(method);
   }
 }
+
+/**
+ * Namespaces are implicit here: every name is an Active namespace (objects may
+ * be created in any). kubectl reads one after a 404 to word its error, and
+ * lists them for completion.
+ */
+function namespaces(ctx: CoreContext, res: ServerResponse, method: string, name: string | undefined): void {
+  if (method !== 'GET') throw methodNotAllowed(method);
+  const ns = (n: string) => ({
+    kind: 'Namespace',
+    apiVersion: 'v1',
+    metadata: { name: n, uid: namespaceUid(n), resourceVersion: '0', creationTimestamp: STARTED_AT, labels: { 'kubernetes.io/metadata.name': n } },
+    spec: { finalizers: ['kubernetes'] },
+    status: { phase: 'Active' },
+  });
+  if (name !== undefined) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) throw notFound('namespaces', name);
+    sendJson(res, 200, ns(name));
+    return;
+  }
+  const names = new Set(['default', 'kube-system']);
+  for (const def of ctx.store.resources()) for (const o of ctx.store.list(def.name, undefined).items) names.add(o.metadata.namespace);
+  const items = [...names].sort().map((n) => {
+    const { kind: _k, apiVersion: _a, ...rest } = ns(n);
+    return rest;
+  });
+  sendJson(res, 200, { kind: 'NamespaceList', apiVersion: 'v1', metadata: { resourceVersion: ctx.store.currentResourceVersion() }, items });
+}
+
+const STARTED_AT = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const namespaceUid = (name: string) => {
+  const h = createHash('sha256').update(`namespace/${name}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
 
 interface DeleteOptions {
   gracePeriodSeconds?: number;

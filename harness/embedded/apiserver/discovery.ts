@@ -40,7 +40,9 @@ export function apiGroupList(): Record<string, unknown> {
 const VERBS = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
 
 export function coreResourceList(store: ObjectStore): Record<string, unknown> {
-  const resources: Array<Record<string, unknown>> = [];
+  const resources: Array<Record<string, unknown>> = [
+    { name: 'namespaces', singularName: 'namespace', namespaced: false, kind: 'Namespace', verbs: ['get', 'list'], shortNames: ['ns'] },
+  ];
   for (const def of store.resources()) {
     resources.push({
       name: def.name,
