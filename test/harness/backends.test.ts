@@ -1,0 +1,77 @@
+/**
+ * Backends against the real embedded control plane (a daemon process on
+ * 127.46.0.*): lifecycle leaves no process behind, and the kubeconfig
+ * backend works through nothing but a kubeconfig.
+ */
+import { expect } from 'chai';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { EnvironmentError, UsageError } from '../../harness/common/errors.js';
+import { createBackend } from '../../harness/cluster/index.js';
+import type { ClusterBackend } from '../../harness/cluster/backend.js';
+import { UnsupportedFaultError } from '../../harness/cluster/kubeconfig.js';
+import { readDaemonPid, pidAlive } from '../../harness/embedded/agent/state-files.js';
+
+/**
+ * Backends load lazily (dynamic import), and under tsx a lazily imported module graph
+ * can hold a second copy of the error classes: compare the typed error by name and exit code.
+ */
+function expectTyped(err: unknown, cls: { name: string }, exitCode: number): void {
+  expect(err, 'an error').to.be.instanceOf(Error);
+  expect((err as Error).name).to.equal(cls.name);
+  expect((err as { exitCode?: number }).exitCode).to.equal(exitCode);
+}
+
+describe('harness/cluster backends (embedded control plane)', function () {
+  this.timeout(60_000);
+  let stateDir: string;
+  let embedded: ClusterBackend | undefined;
+  before(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'rekey-chaos-backend-'));
+  });
+  after(async () => {
+    await embedded?.down();
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('embedded: up gives a handle on a live API; down leaves no daemon', async () => {
+    embedded = await createBackend('embedded', { stateDir, ipBase: '127.46.0' });
+    const handle = await embedded.up();
+    expect(handle.backend).to.equal('embedded');
+    expect(handle.names).to.include({ namespace: 'vault', fullname: 'sva-vault' });
+    expect(handle.statusRateMs).to.equal(100);
+    expect(await handle.vaultEndpoints()).to.deep.equal([]);
+    const pid = readDaemonPid(stateDir);
+    expect(pid !== undefined && pidAlive(pid)).to.equal(true);
+
+    // the kubeconfig backend, on the same API server, through the kubeconfig alone
+    const ca = path.join(stateDir, 'dummy-ca.crt');
+    await writeFile(ca, '');
+    const kcb = await createBackend('kubeconfig', { kubeconfig: handle.kubeconfigPath, caCertPath: ca });
+    await kcb.up();
+    const deploy = await kcb.deploy({ manager: { kind: 'reference' } }).then(() => undefined, (e: unknown) => e);
+    expectTyped(deploy, EnvironmentError, 3);
+    expect((deploy as Error).message).to.match(/0 Vault server pod\(s\) and 0 manager pod\(s\)/);
+    const nodeLoss = await kcb.faults.failNode('worker-0', 100).then(() => undefined, (e: unknown) => e);
+    expectTyped(nodeLoss, UnsupportedFaultError, 2);
+    await kcb.down();
+
+    await embedded.down();
+    embedded = undefined;
+    expect(pidAlive(pid!)).to.equal(false);
+  });
+
+  it('kubeconfig: an unreachable API is an environment error; a missing CA is bad usage', async () => {
+    const bad = path.join(stateDir, 'bad-kubeconfig');
+    await writeFile(
+      bad,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.46.0.1:9", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: x}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
+    const b = await createBackend('kubeconfig', { kubeconfig: bad, caCertPath: '/nonexistent' });
+    const err = await b.up().then(() => undefined, (e: unknown) => e);
+    expectTyped(err, EnvironmentError, 3);
+    const unknown = await createBackend('nope' as 'embedded').then(() => undefined, (e: unknown) => e);
+    expectTyped(unknown, UsageError, 2);
+  });
+});
