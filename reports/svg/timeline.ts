@@ -23,8 +23,9 @@ const LANE_GAP = 6;
 
 const SERVER_FILL: Record<string, string> = { active: '#2e7d32', standby: '#90caf9', sealed: '#ef6c00', down: '#ffffff', unknown: '#e0e0e0' };
 
+/** Escapes markup characters and drops the ones XML 1.0 cannot carry at all (control characters, lone surrogates). */
 export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '').replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 /** A stable, well-spread colour for a key fingerprint (hue from its first hex digits). */
