@@ -1,8 +1,6 @@
 /** The conformance suite against three Vault double processes (ipBase 127.44.0). */
 import { defineConformance } from './conformance.js';
-import { DoubleCluster } from './support/double-cluster.js';
-
-export const FAST_OPTIONS = { electionMs: 300, leaseRenewMs: 50, followerUnsealDelayMs: 100, stepDownCooldownMs: 2000, labelRetryMs: 100 };
+import { DoubleCluster, FAST_OPTIONS } from './support/double-cluster.js';
 
 describe('vault conformance: the double', function () {
   this.timeout(30_000);
