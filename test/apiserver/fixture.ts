@@ -40,6 +40,8 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
     call(method, path, body, headers = {}) {
       const all: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers };
       if (all.authorization === '') delete all.authorization;
+      // Node sends a DELETE body unframed unless the length is given.
+      if (body !== undefined) all['content-length'] = String(Buffer.byteLength(body));
       return new Promise((resolve, reject) => {
         const req = request(server.url + path, { method, headers: all, ca: server.caPem }, (res) => {
           const chunks: Buffer[] = [];
