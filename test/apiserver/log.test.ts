@@ -16,7 +16,7 @@ describe('apiserver pod log subresource', () => {
   it('without a provider answers 400 with a clear message; a missing pod is 404', async () => {
     const res = await fx.call('GET', '/api/v1/namespaces/vault/pods/p/log');
     expect(res.status).to.equal(400);
-    expect(res.json.message).to.contain('no log provider');
+    expect(res.json.message).to.contain('no node agent has registered a log provider');
     fx.server.setLogProvider(async function* () {
       yield 'x';
     });
