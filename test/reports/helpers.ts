@@ -39,7 +39,7 @@ export async function findChromium(): Promise<string | undefined> {
  * scripts ran (`--virtual-time-budget` lets the SPA fetch and render before
  * the dump). Generous deadline: two cores are shared by many suites.
  */
-export async function dumpDom(chromium: string, url: string, userDataDir: string): Promise<string> {
+export async function dumpDom(chromium: string, url: string, userDataDir: string, budgetMs = 15_000): Promise<string> {
   const args = [
     '--headless',
     '--no-sandbox',
@@ -51,7 +51,7 @@ export async function dumpDom(chromium: string, url: string, userDataDir: string
     '--disable-sync',
     '--disable-dev-shm-usage',
     `--user-data-dir=${userDataDir}`,
-    '--virtual-time-budget=15000',
+    `--virtual-time-budget=${budgetMs}`,
     '--dump-dom',
     url,
   ];
@@ -72,4 +72,19 @@ export function visibleText(html: string): string {
       .replace(/<style[\s\S]*?<\/style>/g, ' ')
       .replace(/<[^>]+>/g, ' '),
   ).replace(/\s+/g, ' ');
+}
+
+/**
+ * Dumps the DOM until `rendered(dom)` holds: on a loaded machine the SPA can
+ * be caught mid-render (list page before the route applies), so a dump that
+ * is not there yet is retried with a doubled virtual-time budget. Returns the
+ * last dump either way; the caller's assertions say what was missing.
+ */
+export async function dumpRenderedDom(chromium: string, url: string, userDataDir: string, rendered: (dom: string) => boolean, attempts = 3): Promise<string> {
+  let dom = '';
+  for (let i = 0, budget = 15_000; i < attempts; i++, budget *= 2) {
+    dom = await dumpDom(chromium, url, userDataDir, budget);
+    if (rendered(dom)) break;
+  }
+  return dom;
 }
