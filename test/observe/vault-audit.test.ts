@@ -8,6 +8,7 @@ import { VaultUnreachableError } from '../../harness/vault/errors.js';
 import { createCa } from '../../harness/embedded/pki.js';
 import { DoubleCluster } from '../vault/support/double-cluster.js';
 import { corrupt, type TestSet } from './shard-fixtures.js';
+import { until } from './wait.js';
 
 /** Counts the Vault rounds an audit costs (one rekey/init or generate-root attempt per round). */
 class CountingClient extends VaultClient {
@@ -15,16 +16,6 @@ class CountingClient extends VaultClient {
   override request<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<VaultResponse<T>> {
     if (method === 'POST' && (path === 'sys/rekey/init' || path === 'sys/generate-root/attempt')) this.rounds++;
     return super.request<T>(method, path, body, token);
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 

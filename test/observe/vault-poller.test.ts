@@ -1,0 +1,173 @@
+import { expect } from 'chai';
+import { keyFingerprint } from '../../harness/common/fingerprint.js';
+import type { TimelineEvent } from '../../harness/common/record.js';
+import { combine } from '../../harness/common/shamir.js';
+import { FeedObserver } from '../../harness/observe/feed.js';
+import { RekeyDeriver, type RekeyObservation } from '../../harness/observe/rekey-deriver.js';
+import { Timeline } from '../../harness/observe/timeline.js';
+import { VaultPoller } from '../../harness/observe/vault-poller.js';
+import { auditSet } from '../../harness/vault/audit.js';
+import { VaultClient, type RekeyStatus } from '../../harness/vault/client.js';
+import { DoubleCluster } from '../vault/support/double-cluster.js';
+import { until } from './wait.js';
+
+const hexToShare = (k: string) => new Uint8Array(Buffer.from(k, 'hex'));
+
+describe('observe/vault-poller and feed against the Vault double', function () {
+  this.timeout(60000);
+  const cluster = new DoubleCluster({ ipBase: '127.46.0', feed: true });
+  let client: VaultClient;
+  let poller: VaultPoller | undefined;
+  let feed: FeedObserver | undefined;
+  let oldKeys: string[];
+  let audit = false;
+
+  before(async () => {
+    await cluster.setup();
+    client = new VaultClient({ url: 'https://127.46.0.10:8200', caCertPem: cluster.caPem, name: 'sva-vault-0' });
+    const init = await client.call<{ keys: string[] }>('PUT', 'sys/init', { secret_shares: 5, secret_threshold: 3 });
+    oldKeys = init.keys;
+    for (const k of oldKeys.slice(0, 3)) await client.call('PUT', 'sys/unseal', { key: k });
+    await until('sva-vault-0 active', async () => ((await client.health()).code === 200 ? true : undefined));
+  });
+  after(async () => {
+    await poller?.stop();
+    await feed?.stop();
+    await cluster.stop();
+  });
+
+  it('derives the same milestone sequence from polling as the feed gives exactly, and the feed key matches the new shares', async () => {
+    const endpoints = async () => [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.46.0.${10 + i}:8200` }));
+    poller = new VaultPoller({ endpoints, caCertPem: cluster.caPem, intervalMs: 20, isAudit: () => audit, verifiedExists: () => false, decisionPolls: 3 });
+    feed = new FeedObserver({ path: cluster.feedPath, isAudit: () => audit });
+    const polled = new Timeline('vault-poll');
+    const fed = new Timeline('vault-feed');
+    polled.attach(poller);
+    fed.attach(feed);
+    await feed.start();
+    poller.start();
+
+    const both = async (name: string, occurrence = 1) => {
+      await Promise.all([polled.waitFor(name, { occurrence, timeoutMs: 15000 }), fed.waitFor(name, { occurrence, timeoutMs: 15000 })]);
+    };
+    const started = await client.call<RekeyStatus>('POST', 'sys/rekey/init', { secret_shares: 5, secret_threshold: 3, require_verification: true });
+    await both('vault-rekey-started');
+    await client.call('POST', 'sys/rekey/update', { key: oldKeys[0], nonce: started.nonce });
+    await both('vault-auth-progress-1');
+    await client.call('POST', 'sys/rekey/update', { key: oldKeys[1], nonce: started.nonce });
+    await both('vault-auth-progress-2');
+    const done = await client.call<{ keys: string[]; verification_nonce: string }>('POST', 'sys/rekey/update', { key: oldKeys[2], nonce: started.nonce });
+    await both('vault-auth-complete');
+    for (let i = 0; i < 3; i++) {
+      await client.call('POST', 'sys/rekey/verify', { key: done.keys[i], nonce: done.verification_nonce });
+      if (i < 2) await both(`vault-verify-progress-${i + 1}`);
+    }
+    await both('vault-rotated');
+
+    // a rekey abandoned by DELETE
+    await client.call('POST', 'sys/rekey/init', { secret_shares: 5, secret_threshold: 3, require_verification: true });
+    await both('vault-rekey-started', 2);
+    await client.call('DELETE', 'sys/rekey/init');
+    await both('vault-rekey-cancelled');
+
+    const names = (t: Timeline) => t.events().filter((e) => e.name !== 'vault-active-changed').map((e) => e.name);
+    const expected = [
+      'vault-rekey-started',
+      'vault-auth-progress-1',
+      'vault-auth-progress-2',
+      'vault-auth-complete',
+      'vault-verify-progress-1',
+      'vault-verify-progress-2',
+      'vault-rotated',
+      'vault-rekey-started',
+      'vault-rekey-cancelled',
+    ];
+    expect(names(fed)).to.deep.equal(expected);
+    expect(names(polled)).to.deep.equal(expected);
+    expect(polled.events().every((e) => e.source === 'vault-poll')).to.equal(true);
+
+    await feed.flush();
+    const newKeyFp = keyFingerprint(await combine(done.keys.slice(0, 3).map(hexToShare)));
+    const oldKeyFp = keyFingerprint(await combine(oldKeys.slice(0, 3).map(hexToShare)));
+    const keys = feed.keyHistory();
+    expect(keys[0]!.keyFp).to.equal(oldKeyFp); // fingerprints agree across the double and the harness
+    expect(keys.at(-1)!.keyFp).to.equal(newKeyFp);
+
+    // the manager's audit (a rekey while the shuffle milestone exists): audit events, no cancel
+    audit = true;
+    const result = await auditSet(client, 'cluster-key', done.keys.map(hexToShare));
+    expect(result.current).to.equal(true);
+    await fed.waitFor('vault-audit-complete', { timeoutMs: 15000 });
+    await feed.flush();
+    audit = false;
+    expect(fed.find('vault-rekey-cancelled')).to.have.length(1);
+
+    const sample = poller.serviceSamples().at(-1)!;
+    expect(sample.servers.map((s) => [s.pod, s.reachable, s.sealed, s.active])).to.deep.equal([
+      ['sva-vault-0', true, false, true],
+      ['sva-vault-1', true, true, false],
+      ['sva-vault-2', true, true, false],
+    ]);
+  });
+});
+
+describe('observe/rekey-deriver (pure)', () => {
+  const status = (over: Partial<RekeyStatus>): RekeyStatus => ({ nonce: '', started: false, t: 0, n: 0, progress: 0, required: 3, verification_required: false, ...over });
+  const run = (deriver: RekeyDeriver, observations: RekeyObservation[]): TimelineEvent[] => observations.flatMap((o) => deriver.observe(o));
+
+  it('fills in steps a poll missed (marked inferred) and calls a vanished verification a rotation when verified appears', () => {
+    let verified = false;
+    const d = new RekeyDeriver({ isAudit: () => false, verifiedExists: () => verified });
+    const events = run(d, [
+      { t: 1, active: 'a', rekey: status({}) },
+      { t: 2, active: 'a', rekey: status({ started: true, nonce: 'n1', t: 3, n: 5, progress: 2 }) },
+      { t: 3, active: 'a', rekey: status({ started: true, nonce: 'n1', t: 3, n: 5, verification_required: true, verification_nonce: 'v1' }), verify: { nonce: 'v1', started: true, t: 3, n: 5, progress: 1 } },
+      { t: 4, active: 'a', rekey: status({}) },
+    ]);
+    expect(events.map((e) => [e.name, e.detail?.inferred ?? false])).to.deep.equal([
+      ['vault-rekey-started', false],
+      ['vault-auth-progress-1', true],
+      ['vault-auth-progress-2', false],
+      ['vault-auth-complete', false],
+      ['vault-verify-progress-1', false],
+    ]);
+    verified = true;
+    const later = d.observe({ t: 5, active: 'a', rekey: status({}) });
+    expect(later.map((e) => [e.name, e.t])).to.deep.equal([['vault-rotated', 4]]);
+  });
+
+  it('a rekey lost with its active server is cancelled; an audit yields audit events and no cancel', () => {
+    let audit = false;
+    const d = new RekeyDeriver({ isAudit: () => audit, verifiedExists: () => false });
+    const lost = run(d, [
+      { t: 1, active: 'a', rekey: status({ started: true, nonce: 'n1', progress: 1 }) },
+      { t: 2, active: 'b', rekey: status({}) },
+    ]);
+    expect(lost.map((e) => e.name)).to.deep.equal(['vault-rekey-started', 'vault-auth-progress-1', 'vault-active-changed', 'vault-rekey-cancelled']);
+    audit = true;
+    const audited = run(d, [
+      { t: 3, active: 'b', rekey: status({ started: true, nonce: 'n2', progress: 2 }) },
+      { t: 4, active: 'b', rekey: status({ started: true, nonce: 'n2', verification_required: true, verification_nonce: 'v' }) },
+      { t: 5, active: 'b', rekey: status({}) },
+      ...[6, 7, 8, 9, 10, 11].map((t) => ({ t, active: 'b', rekey: status({}) })),
+    ]);
+    expect(audited.map((e) => e.name)).to.deep.equal(['vault-audit-started', 'vault-audit-complete']);
+  });
+
+  it('a verification that vanishes early with no verified secret is a cancellation after the decision window', () => {
+    const d = new RekeyDeriver({ isAudit: () => false, verifiedExists: () => false, decisionPolls: 2 });
+    const events = run(d, [
+      { t: 1, active: 'a', rekey: status({ started: true, nonce: 'n', t: 3, verification_required: true, verification_nonce: 'v' }), verify: { nonce: 'v', started: true, t: 3, n: 5, progress: 0 } },
+      { t: 2, active: 'a', rekey: status({}) },
+      { t: 3, active: 'a', rekey: status({}) },
+      { t: 4, active: 'a', rekey: status({}) },
+    ]);
+    expect(events.map((e) => [e.name, e.t])).to.deep.equal([
+      ['vault-rekey-started', 1],
+      ['vault-auth-progress-1', 1],
+      ['vault-auth-progress-2', 1],
+      ['vault-auth-complete', 1],
+      ['vault-rekey-cancelled', 2],
+    ]);
+  });
+});
