@@ -19,6 +19,9 @@ interface Booted {
 
 /** init on server 0, join 1 and 2, unseal all three; checks the follower's delayed unseal on the way. */
 async function boot(cluster: DoubleCluster): Promise<Booted> {
+  const early = await cluster.server(1).put('sys/storage/raft/join', { leader_api_addr: cluster.leaderApiAddr });
+  expect(early.status).to.equal(500);
+  expect(early.body.errors).to.deep.equal(['failed to join raft cluster: failed to get raft challenge']);
   const init = await cluster.server(0).put('sys/init', { secret_shares: 5, secret_threshold: 3 });
   const keys: string[] = init.body.keys;
   expect((await unsealWith(cluster.server(0), keys)).body.sealed).to.equal(false);
@@ -68,7 +71,7 @@ describe('vault double: named switches and harness feed', function () {
       const down = (a + 1) % 3;
       const up = (a + 2) % 3;
       await cluster.kill(down);
-      await waitListed(cluster, token, cluster.pod(down), false);
+      // Rotate at once: a killed server counts as down even while its last heartbeat is fresh.
       const newKeys = await rekeyNow(cluster.server(a), keys, 4, 2);
       expect(newKeys).to.have.length(4);
       expect((await cluster.server(a).get('sys/seal-status')).body).to.include({ t: 2, n: 4 });

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { keyFingerprint } from '../../common/fingerprint.js';
 import type { VaultCore } from './core.js';
 import { newKey, seal, splitKey } from './keys.js';
-import type { KeyGeneration } from './store.js';
+import { processAlive, type KeyGeneration } from './store.js';
 
 export interface NewKeyMaterial {
   unsealKey: Buffer;
@@ -42,7 +42,7 @@ export async function bootstrap(core: VaultCore, material: NewKeyMaterial): Prom
 
 /** Commits a rekey: the new generation becomes current. */
 export async function rotate(core: VaultCore, generation: KeyGeneration): Promise<number> {
-  // Servers whose heartbeat is this fresh are unsealed and in the cluster now.
+  // Servers unsealed now: a live process (all pods share this machine) with a fresh heartbeat.
   const liveWithinMs = core.options.electionMs;
   const number = await core.store.withLock(() => {
     const barrier = core.store.barrier()!;
@@ -50,7 +50,7 @@ export async function rotate(core: VaultCore, generation: KeyGeneration): Promis
     core.store.writeBarrier({ ...barrier, generation: next, generations: { ...barrier.generations, [String(next)]: generation } });
     const now = Date.now();
     for (const [pod, m] of Object.entries(core.store.members())) {
-      const live = pod === core.pod || (m.unsealed && now - m.heartbeatAt <= liveWithinMs);
+      const live = pod === core.pod || (m.unsealed && processAlive(m.pid) && now - m.heartbeatAt <= liveWithinMs);
       if (live) core.store.writeMember(pod, { ...m, syncedGeneration: next });
     }
     return next;

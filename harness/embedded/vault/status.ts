@@ -5,6 +5,7 @@
 import type { VaultCore } from './core.js';
 import { VaultApiError, permissionDenied, sealedError } from './errors.js';
 import type { ApiReply, ApiRequest } from './http.js';
+import { processAlive } from './store.js';
 import { VAULT_VERSION } from './registration.js';
 import { revokeToken, tokenValid } from './tokens.js';
 
@@ -128,7 +129,7 @@ export function haStatus(core: VaultCore, req: ApiRequest): ApiReply {
   requireToken(core, req);
   const now = Date.now();
   const nodes = Object.entries(core.store.members())
-    .filter(([pod, m]) => pod === core.pod || (m.unsealed && now - m.heartbeatAt <= core.options.electionMs))
+    .filter(([pod, m]) => pod === core.pod || (m.unsealed && processAlive(m.pid) && now - m.heartbeatAt <= core.options.electionMs))
     .map(([pod, m]) => {
       const self = pod === core.pod;
       const address = self ? core.address : m.address;
