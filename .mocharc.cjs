@@ -1,6 +1,7 @@
 // Mocha runs the TypeScript specs through tsx (Node 20 has no type stripping).
+// The spec glob lives in package.json's test script, not here, so that
+// `npx mocha test/<area>/x.test.ts` runs just that file.
 const config = {
-  spec: ['test/**/*.test.ts'],
   extension: ['ts'],
   'node-option': ['import=tsx'],
   timeout: 60000,
