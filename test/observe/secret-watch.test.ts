@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
+import { request as httpsRequest } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,7 @@ describe('observe/secret-watch against the embedded API server', function () {
     token = randomBytes(16).toString('hex');
     server = await startApiServer({ store, token, debugEndpoints: true, bookmarkIntervalMs: 50 });
     dir = await mkdtemp(join(tmpdir(), 'rekey-chaos-observe-'));
-    await writeKubeconfig(join(dir, 'kubeconfig'), { server: server.url, token, namespace: NS });
+    await writeKubeconfig(join(dir, 'kubeconfig'), { server: server.url, token, namespace: NS, caPem: server.caPem });
     kc = new KubeConfig();
     kc.loadFromFile(join(dir, 'kubeconfig'));
     core = kc.makeApiClient(CoreV1Api);
@@ -63,11 +64,20 @@ describe('observe/secret-watch against the embedded API server', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const debug = async (what: 'drop-watches' | 'compact') => {
-    const res = await fetch(`${server.url}/rekey-chaos/v1/debug/${what}`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-    expect(res.status).to.equal(200);
-    return res.json() as Promise<Record<string, unknown>>;
-  };
+  /** The API server's test-only debug endpoints, over its TLS with its CA. */
+  const debug = (what: 'drop-watches' | 'compact'): Promise<Record<string, unknown>> =>
+    new Promise((resolve, reject) => {
+      const req = httpsRequest(`${server.url}/rekey-chaos/v1/debug/${what}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, ca: server.caPem }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return reject(new Error(`debug/${what} answered ${res.statusCode}`));
+          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+        });
+      });
+      req.on('error', reject);
+      req.end();
+    });
 
   it('delivers every change exactly once, in order, across repeated watch drops; the initial list is not a milestone', async () => {
     await core.createNamespacedSecret({ namespace: NS, body: secretBody('cluster-key-0', 'k0') });
