@@ -12,6 +12,7 @@ import { parseScenarioText } from '../../matrix/schema.js';
 import { scenarioToYaml } from '../../matrix/serialize.js';
 import type { Scenario } from '../common/scenario.js';
 import { buildItems, openSession, type ExecOptions } from './run-exec.js';
+import { writeFlushed } from './progress.js';
 
 export interface ExploreFlags {
   runs: number;
@@ -40,7 +41,7 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
   const seed = flags.seed ?? (Date.now() % 2 ** 31);
   const print = (t: string) => void process.stdout.write(t);
   if (flags.dryRun) {
-    for (const schedule of generateSchedules(seed, flags.runs, flags.maxFaults)) print(stableJson(schedule) + '\n');
+    await writeFlushed(generateSchedules(seed, flags.runs, flags.maxFaults).map((schedule) => stableJson(schedule) + '\n').join(''));
     return 0;
   }
   print(`explore: seed ${seed}, ${flags.runs} schedules of 1-${flags.maxFaults} faults${flags.exec.defect ? `, defect ${flags.exec.defect}` : ''}\n`);
@@ -74,6 +75,6 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
   const file = saveRegression(regression, outDir, `Saved by rekey-chaos explore --seed ${seed} --max-faults ${flags.maxFaults}${flags.exec.defect ? ` --defect ${flags.exec.defect}` : ''}.`);
   const [item] = buildItems([{ scenario: { ...regression, source: file }, iteration: 0 }], flags.exec);
   print(`explore: failure found and shrunk to ${regression.faults.length} fault(s) in ${result.failure.shrinks} step(s); saved ${file}\n`);
-  print(`replay: ${item!.replay}\n`);
+  await writeFlushed(`replay: ${item!.replay}\n`);
   return 1;
 }

@@ -110,3 +110,13 @@ export class ProgressPrinter implements ResultSink {
     if (this.live) this.out.write('\r\x1b[K');
   }
 }
+
+/**
+ * Writes to stdout and resolves once the text is handed to the OS: the CLI
+ * exits with process.exit(), which would cut a large listing short on a pipe.
+ */
+export function writeFlushed(text: string, stream: NodeJS.WritableStream = process.stdout): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (err) => (err ? reject(err) : resolve()));
+  });
+}

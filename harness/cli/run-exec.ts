@@ -15,7 +15,7 @@ import { displayPath, REPO_ROOT, SCENARIOS_DIR } from '../../matrix/catalog.js';
 import { makePlan, REFERENCE_STATUS_RATE_MS, stableJson } from '../../matrix/plan.js';
 import { replayCommand, type ReplaySpec } from '../../matrix/replay.js';
 import { takeShard, type IterationRef } from '../../matrix/selection.js';
-import { ProgressPrinter, wantsLiveDisplay, type Output } from './progress.js';
+import { ProgressPrinter, wantsLiveDisplay, writeFlushed, type Output } from './progress.js';
 
 export interface ExecOptions {
   backend: Backend;
@@ -130,7 +130,9 @@ export async function executeItems(items: RunItem[], opts: ExecOptions): Promise
     );
     await summary.runFinished?.();
     const exitCode = exitCodeOf(summaries);
-    out.write(`${summaryLine(mergeCounts(summaries))}  (exit ${exitCode}; results in ${displayPath(outputDirs(opts.results).resultsDir)})\n`);
+    const last = `${summaryLine(mergeCounts(summaries))}  (exit ${exitCode}; results in ${displayPath(outputDirs(opts.results).resultsDir)})\n`;
+    if (opts.out) opts.out.write(last);
+    else await writeFlushed(last);
     return { exitCode, summaries };
   } finally {
     process.removeListener('SIGINT', onSigint);

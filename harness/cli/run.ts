@@ -13,6 +13,7 @@ import { BACKENDS, decodeReplayToken } from '../../matrix/replay.js';
 import { expand, parseShard, select, takeShard, type MatrixEntry } from '../../matrix/selection.js';
 import { buildItems, checkParallel, dryRunLines, executeItems, type ExecOptions } from './run-exec.js';
 import { checkDefect } from './defect-check.js';
+import { writeFlushed } from './progress.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -77,11 +78,11 @@ function registerList(program: Command): void {
     .option('--json', 'machine-readable output')
     .option('--family <F>', 'only this family (repeatable)', collect, [] as string[])
     .option('--matrix <name>', 'only the scenarios of a named matrix: quick, standard, milestones')
-    .action((opts: { json?: boolean; family: string[]; matrix?: string }) => {
+    .action(async (opts: { json?: boolean; family: string[]; matrix?: string }) => {
       const catalog = loadCatalog();
       const filtered = opts.family.length > 0 || opts.matrix !== undefined;
       const entries: MatrixEntry[] = filtered ? select(catalog, { families: opts.family, ...(opts.matrix !== undefined ? { matrix: opts.matrix } : {}) }) : catalog.all().map((scenario) => ({ scenario }));
-      process.stdout.write(opts.json ? listingJson(entries) : formatListing(entries));
+      await writeFlushed(opts.json ? listingJson(entries) : formatListing(entries));
     });
 }
 
@@ -122,7 +123,7 @@ function registerRun(program: Command): void {
       if (flags.shard !== undefined) refs = takeShard(refs, parseShard(flags.shard));
       const items = buildItems(refs, opts);
       if (flags.dryRun) {
-        process.stdout.write(dryRunLines(items));
+        await writeFlushed(dryRunLines(items));
         return;
       }
       if (items.length === 0) throw new UsageError('nothing selected to run (an empty shard?)');
@@ -148,7 +149,7 @@ function registerReplay(program: Command): void {
       if (scenario.id !== spec.scenario) throw new UsageError(`the token names scenario "${spec.scenario}" but ${spec.file} defines "${scenario.id}"`);
       const items = buildItems([{ scenario, iteration: spec.iteration }], opts);
       if (flags.dryRun) {
-        process.stdout.write(dryRunLines(items));
+        await writeFlushed(dryRunLines(items));
         return;
       }
       process.exitCode = (await executeItems(items, opts)).exitCode;
