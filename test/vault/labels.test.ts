@@ -153,3 +153,55 @@ describe('vault double: pod labels (service registration)', function () {
     expect(checked).to.be.at.least(8);
   });
 });
+
+describe("vault double: pod labels with dualActiveLabelWindowMs > 0", function () {
+  this.timeout(30_000);
+  const store = new ObjectStore();
+  let api: ApiServer | undefined;
+  let cluster: DoubleCluster | undefined;
+  let dir = '';
+  let stopWatch = () => {};
+  const activeNow = new Set<string>();
+  let maxSimultaneous = 0;
+
+  before(async () => {
+    const apiToken = randomBytes(16).toString('hex');
+    api = await startApiServer({ store, token: apiToken });
+    dir = await mkdtemp(join(tmpdir(), 'rekey-chaos-vault-labels2-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    await writeKubeconfig(kubeconfig, { server: api.url, token: apiToken, namespace: 'vault', caPem: api.caPem });
+    for (let i = 0; i < 3; i++) {
+      store.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `sva-vault-${i}`, namespace: 'vault', labels: { component: 'server' } }, spec: { containers: [{ name: 'vault', image: 'vault-double' }] } });
+    }
+    stopWatch = store.watch('pods', 'vault', {}, (e: WatchEvent) => {
+      const pod = e.object.metadata.name!;
+      if ((e.object.metadata.labels as Record<string, string> | undefined)?.['vault-active'] === 'true') activeNow.add(pod);
+      else activeNow.delete(pod);
+      maxSimultaneous = Math.max(maxSimultaneous, activeNow.size);
+    });
+    cluster = new DoubleCluster({ ipBase: '127.44.0', options: { ...FAST_OPTIONS, dualActiveLabelWindowMs: 1500 }, kubeconfig });
+    await cluster.setup();
+  });
+
+  after(async () => {
+    stopWatch();
+    await cluster?.stop();
+    await api?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('after a step-down two pods briefly carry vault-active=true, then only the new active', async () => {
+    const c = cluster!;
+    const init = await c.server(0).put('sys/init', { secret_shares: 5, secret_threshold: 3 });
+    await unsealWith(c.server(0), init.body.keys);
+    await c.server(1).put('sys/storage/raft/join', { leader_api_addr: c.leaderApiAddr });
+    await unsealWith(c.server(1), init.body.keys);
+    await waitUnsealed(c.server(1));
+    await waitFor('sva-vault-0 labelled active', async () => (activeNow.has('sva-vault-0') ? true : undefined));
+    expect(maxSimultaneous).to.equal(1);
+    expect((await c.server(0).put('sys/step-down', {}, { token: init.body.root_token })).status).to.equal(204);
+    await waitFor('two pods labelled active', async () => (activeNow.size === 2 ? true : undefined));
+    await waitFor('only sva-vault-1 labelled active', async () => (activeNow.size === 1 && activeNow.has('sva-vault-1') ? true : undefined));
+    expect(maxSimultaneous).to.equal(2);
+  });
+});

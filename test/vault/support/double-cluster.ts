@@ -13,7 +13,7 @@ import { VaultClient, waitFor } from './client.js';
 import type { ConformanceTarget } from './target.js';
 
 /** Small lease/election timings so the suites stay fast (correctness, not speed, is asserted). */
-export const FAST_OPTIONS = { electionMs: 300, leaseRenewMs: 50, followerUnsealDelayMs: 100, stepDownCooldownMs: 2000, labelRetryMs: 100 };
+export const FAST_OPTIONS = { electionMs: 800, leaseRenewMs: 100, followerUnsealDelayMs: 100, stepDownCooldownMs: 2000, labelRetryMs: 100 };
 
 const MAIN = resolve(import.meta.dirname, '../../../harness/embedded/vault/main.ts');
 
