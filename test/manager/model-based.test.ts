@@ -22,7 +22,7 @@ describe('manager (model-based): the reference manager against the Vault model',
 
   it('keeps custody (I1) after every kill, failover and restart, and completes afterwards (I5, I2, I3, I4, I7)', async () => {
     // fc.assert prints seed, path and the failing command list; replay by passing them back.
-    await fc.assert(rekeyProperty('requested'), { numRuns: Number(process.env.MANAGER_MODEL_RUNS ?? 1000), includeErrorInReport: true });
+    await fc.assert(rekeyProperty('requested'), { numRuns: Number(process.env.MANAGER_MODEL_RUNS ?? 600), includeErrorInReport: true });
   });
 
   it('keeps custody (I1) from a premature `verified` (the state the audit and backup exist for)', async () => {
