@@ -4,6 +4,7 @@
  * patches them (Vault's service registration), so status updates never touch
  * `metadata.labels`.
  */
+import os from 'node:os';
 import type { PodObject, WorkloadSpec } from './types.js';
 
 export interface PodIdentity {
@@ -80,7 +81,8 @@ function containerStateObject(state: ContainerState): Record<string, unknown> {
       return {
         terminated: {
           exitCode: state.exitCode,
-          ...(state.signal ? { signal: state.signal } : {}),
+          // Kubernetes reports the signal as its number
+          ...(state.signal ? { signal: os.constants.signals[state.signal as NodeJS.Signals] ?? 0 } : {}),
           reason: state.reason,
           startedAt: iso(state.startedAt),
           finishedAt: iso(state.finishedAt),
