@@ -4,10 +4,12 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RunRecord } from '../../harness/common/record.js';
+import { exitCodeOf, UsageError } from '../../harness/common/errors.js';
+import { formatRecheck, recheck } from '../../harness/cli/recheck.js';
 import { corrupt, makeSet } from '../observe/shard-fixtures.js';
 import { simulateRun } from './simulate.js';
 
-/** Runs the real CLI in a child process, as a user or CI job would. */
+/** Runs the real CLI in a child process, as a user or CI job would (once: a spawn costs seconds on a loaded machine). */
 function cli(...args: string[]) {
   return execa(process.execPath, ['--import', 'tsx', 'harness/cli.ts', ...args], { reject: false, cwd: process.cwd() });
 }
@@ -34,16 +36,18 @@ describe('rekey-chaos recheck', function () {
     await rm(tmp, { recursive: true, force: true });
   });
 
-  it('re-checks one run dir: one line per invariant, outcome passed, exit 0', async () => {
+  it('re-checks one run dir: one line per invariant, outcome passed (in process)', async () => {
     const dir = join(tmp, 'one');
     await writeRecord(dir, good);
-    const r = await cli('recheck', dir);
-    expect(r.exitCode, r.stderr).to.equal(0);
-    for (const id of ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7']) expect(r.stdout).to.match(new RegExp(`^  ${id} passed `, 'm'));
-    expect(r.stdout).to.match(/^  outcome: passed$/m);
+    const results = await recheck(dir);
+    expect(results).to.have.length(1);
+    expect(results[0]!.record.outcome).to.equal('passed');
+    const text = formatRecheck(results, dir);
+    for (const id of ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7']) expect(text).to.match(new RegExp(`^  ${id} passed `, 'm'));
+    expect(text).to.match(/^  outcome: passed$/m);
   });
 
-  it('re-checks every run dir under a parent; an old pass that now fails I7 exits 1 and says what changed', async () => {
+  it('the CLI re-checks every run dir under a parent; an old pass that now fails I7 exits 1 and says what changed', async () => {
     const parent = join(tmp, 'many');
     await writeRecord(join(parent, 'runs', 'a'), good);
     await writeRecord(join(parent, 'runs', 'b'), bad);
@@ -54,23 +58,24 @@ describe('rekey-chaos recheck', function () {
     expect(r.stdout).to.include('2 record(s) rechecked, 1 failing');
   });
 
-  it('exits 2 with a clear message for a missing dir, a dir without records, bad JSON and a malformed record', async () => {
-    const missing = await cli('recheck', join(tmp, 'nope'));
-    expect(missing.exitCode).to.equal(2);
-    expect(missing.stderr).to.include('no such directory');
+  it('rejects a missing dir, a dir without records, bad JSON and a malformed record as bad input (exit code 2)', async () => {
+    const rejection = async (dir: string): Promise<Error> => {
+      let error: unknown;
+      await recheck(dir).catch((e) => (error = e));
+      expect(error).to.be.instanceOf(UsageError);
+      expect(exitCodeOf(error)).to.equal(2);
+      return error as Error;
+    };
+    expect((await rejection(join(tmp, 'nope'))).message).to.include('no such directory');
     const empty = join(tmp, 'empty');
     await mkdir(empty, { recursive: true });
-    expect((await cli('recheck', empty)).stderr).to.include('no record.json');
+    expect((await rejection(empty)).message).to.include('no record.json');
     const broken = join(tmp, 'broken');
     await writeRecord(broken, '{"version": 1, ');
-    const notJson = await cli('recheck', broken);
-    expect(notJson.exitCode).to.equal(2);
-    expect(notJson.stderr).to.include('not valid JSON');
+    expect((await rejection(broken)).message).to.include('not valid JSON');
     const shapeless = join(tmp, 'shapeless');
     const { ledger: _dropped, ...withoutLedger } = good;
     await writeRecord(shapeless, JSON.stringify(withoutLedger));
-    const malformed = await cli('recheck', shapeless);
-    expect(malformed.exitCode).to.equal(2);
-    expect(malformed.stderr).to.include('malformed run record: ledger: missing or not an array');
+    expect((await rejection(shapeless)).message).to.include('malformed run record: ledger: missing or not an array');
   });
 });
