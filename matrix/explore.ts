@@ -6,7 +6,7 @@
  * callback, so the generator can be tested on its own.
  */
 import fc from 'fast-check';
-import type { FaultSpec, Scenario, ScheduledFault } from '../harness/common/scenario.js';
+import type { FaultSpec, Scenario, ScheduledFault, Trigger } from '../harness/common/scenario.js';
 import { expectedRekeySequence } from '../harness/common/milestones.js';
 import { FAULTED_INVARIANTS, PROCEDURE_TIMEOUT_S } from './milestone-matrix.js';
 import { hash32 } from './random.js';
@@ -18,10 +18,9 @@ const NODE_TARGETS = ['node-of:active', 'node:controller-0', 'node:controller-1'
 /** the original procedure takes about 60 s; timed faults fall in 0–70 s */
 const MAX_AT_DECISECONDS = 700;
 
-const triggerArb = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ after: fc.constantFrom(...expectedRekeySequence()), offsetS: fc.constantFrom(0, 0.5, 1, 2, 5), occurrence: fc.constant(1) }) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: MAX_AT_DECISECONDS }).map((d) => ({ atS: d / 10 })) },
-);
+const afterArb: fc.Arbitrary<Trigger> = fc.record({ after: fc.constantFrom(...expectedRekeySequence()), offsetS: fc.constantFrom(0, 0.5, 1, 2, 5), occurrence: fc.constant(1) });
+const atArb: fc.Arbitrary<Trigger> = fc.integer({ min: 0, max: MAX_AT_DECISECONDS }).map((d) => ({ atS: d / 10 }));
+const triggerArb: fc.Arbitrary<Trigger> = fc.oneof({ weight: 3, arbitrary: afterArb }, { weight: 1, arbitrary: atArb });
 
 /*
  * Shrinking note: fast-check shrinks an array's length by dropping leading
@@ -47,8 +46,8 @@ const nodeFaultArb: fc.Arbitrary<FaultSpec> = fc
   .map(({ target, downS }) => ({ kind: 'node-loss' as const, targets: [target], downS }));
 
 export function scheduleArbitrary(maxFaults: number): fc.Arbitrary<ScheduledFault[]> {
-  const faultArb = fc.record({ trigger: triggerArb, fault: fc.oneof({ weight: 5, arbitrary: podFaultArb }, { weight: 1, arbitrary: nodeFaultArb }) });
-  const slots = Array.from({ length: Math.max(1, maxFaults) }, () => fc.option(faultArb, { freq: 2, nil: null }));
+  const faultArb: fc.Arbitrary<ScheduledFault> = fc.record({ trigger: triggerArb, fault: fc.oneof({ weight: 5, arbitrary: podFaultArb }, { weight: 1, arbitrary: nodeFaultArb }) });
+  const slots: fc.Arbitrary<ScheduledFault | null>[] = Array.from({ length: Math.max(1, maxFaults) }, () => fc.option(faultArb, { freq: 2, nil: null }));
   return fc
     .tuple(...slots)
     .map((faults) => faults.filter((f): f is ScheduledFault => f !== null))
