@@ -36,7 +36,8 @@ export function formatSummary(s: RunSummary): string {
     lines.push('');
     lines.push('failures (replay with):');
     for (const f of s.failures) {
-      lines.push(`  ${f.scenarioId} #${f.iteration} ${f.outcome}${f.invariants.length ? ` [${f.invariants.join(', ')}]` : ''}: ${f.message}`);
+      // one line per failure: multi-line errors (a daemon's stderr) are folded
+      lines.push(`  ${f.scenarioId} #${f.iteration} ${f.outcome}${f.invariants.length ? ` [${f.invariants.join(', ')}]` : ''}: ${f.message.replace(/\s*\n\s*/g, ' | ')}`);
       lines.push(`    ${f.replay}`);
     }
   }

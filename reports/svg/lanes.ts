@@ -112,6 +112,7 @@ export function serverState(s: ServerState): string {
 function serverLanes(record: RunRecord, domain: TimeDomain): Lane[] {
   const samples = [...record.service].sort((a, b) => a.t - b.t);
   const pods = [...new Set(samples.flatMap((s) => s.servers.map((v) => v.pod)))].sort();
+  if (pods.length === 0) return [{ id: 'servers', title: 'servers', group: 'server', segments: [], note: 'no server status samples in the record' }];
   return pods.map((pod) => {
     const segments: Segment[] = [];
     samples.forEach((sample, i) => {

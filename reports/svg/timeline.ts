@@ -15,7 +15,7 @@ import { buildLanes, timeDomain, type Lane, type Segment, type TimeDomain } from
 
 const WIDTH = 1100;
 const LEFT = 150; // lane titles
-const RIGHT = 30;
+const RIGHT = 80; // room for the last rotated milestone label
 const MILESTONE_BAND = 170; // rotated milestone names
 const FAULT_ROW = 28;
 const LANE_H = 22;
@@ -88,16 +88,32 @@ function laneRow(lane: Lane, y: number, scale: Scale): string {
   return parts.join('');
 }
 
+/** Minimum horizontal distance between two milestone labels; closer ticks share one label ("… +n"). */
+const LABEL_SPACING = 11;
+
 function milestoneMarkers(record: RunRecord, scale: Scale, top: number, bottom: number): string {
-  const events = record.timeline.filter((e) => e.source !== 'fault' && e.source !== 'runner');
+  const events = record.timeline.filter((e) => e.source !== 'fault' && e.source !== 'runner').sort((a, b) => a.t - b.t);
+  // Bursts of milestones (five shard writes within a few ms) would print on top of each other:
+  // the first of a burst carries the label and a count, every tick keeps its own tooltip.
+  const labelled: { index: number; x: number; more: number }[] = [];
+  events.forEach((e, index) => {
+    const x = scale.x(e.t);
+    const last = labelled[labelled.length - 1];
+    if (last && x - last.x < LABEL_SPACING) last.more++;
+    else labelled.push({ index, x, more: 0 });
+  });
+  const labelOf = new Map(labelled.map((l) => [l.index, l.more]));
   return events
-    .map((e) => {
+    .map((e, index) => {
       const x = scale.x(e.t).toFixed(1);
       const label = `${e.name} ${formatOffset(e.t - scale.domain.origin)}`;
+      const more = labelOf.get(index);
+      const text = more === undefined ? '' : `<text transform="translate(${x},${top - 4}) rotate(-60)" class="milestone-label">${escapeXml(more > 0 ? `${e.name} … +${more}` : e.name)}</text>`;
       return (
         `<g class="marker milestone" data-name="${escapeXml(e.name)}"><title>${escapeXml(`${label} (${e.source})`)}</title>` +
         `<line x1="${x}" y1="${top}" x2="${x}" y2="${bottom}" stroke="#757575" stroke-width="0.6" stroke-dasharray="1 3"/>` +
-        `<text transform="translate(${x},${top - 4}) rotate(-60)" class="milestone-label">${escapeXml(e.name)}</text></g>`
+        text +
+        `</g>`
       );
     })
     .join('');
@@ -128,15 +144,20 @@ function faultMarkers(record: RunRecord, scale: Scale, y: number, bottom: number
 }
 
 function violationMarkers(record: RunRecord, scale: Scale, top: number, bottom: number): string {
+  const LABEL_W = 86;
   return record.invariants
     .filter((inv) => inv.status === 'failed' && inv.at !== undefined)
-    .map((inv) => {
-      const x = scale.x(inv.at!).toFixed(1);
+    .map((inv, i) => {
+      const xn = scale.x(inv.at!);
+      const x = xn.toFixed(1);
+      // labels of violations at the same instant stack upwards; near the right edge they go left of the line
+      const lx = xn + 3 + LABEL_W > WIDTH ? xn - 3 - LABEL_W : xn + 3;
+      const ly = bottom - 18 - i * 18;
       return (
         `<g class="violation" data-invariant="${inv.id}"><title>${escapeXml(`${inv.id} violated at ${formatOffset(inv.at! - scale.domain.origin)}: ${inv.message}`)}</title>` +
         `<line x1="${x}" y1="${top}" x2="${x}" y2="${bottom}" stroke="#d50000" stroke-width="2.5"/>` +
-        `<rect x="${(Number(x) + 3).toFixed(1)}" y="${bottom - 18}" width="86" height="16" fill="#d50000" rx="2"/>` +
-        `<text x="${(Number(x) + 7).toFixed(1)}" y="${bottom - 6}" class="violation-label">${inv.id} violated</text></g>`
+        `<rect x="${lx.toFixed(1)}" y="${ly}" width="${LABEL_W}" height="16" fill="#d50000" rx="2"/>` +
+        `<text x="${(lx + 4).toFixed(1)}" y="${ly + 12}" class="violation-label">${inv.id} violated</text></g>`
       );
     })
     .join('');
