@@ -52,6 +52,8 @@ describe('reports: summaries and JUnit', () => {
     expect(text).to.match(/^F3\s+1\s+0\s+1\s+0\s+0\s+0\s*$/m);
     expect(text).to.match(/^I1\s+1\s+1\s+2\s*$/m);
     expect(text).to.contain(`    ${records[1]!.replay}`);
+    const envError = { ...records[3]!, outcome: 'environment-error' as const, error: 'cluster could not be brought up:\n  listen EADDRINUSE' };
+    expect(formatSummary(summarize([envError]))).to.contain('environment-error: cluster could not be brought up: | listen EADDRINUSE\n');
   });
 
   it('renders well-formed JUnit: a suite per family, failure / error / skipped per outcome, replay in system-out', () => {

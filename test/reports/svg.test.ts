@@ -91,6 +91,16 @@ describe('reports: timeline SVG', () => {
     expect(lanes.find((l) => l.id === 'key-in-effect')!.note).to.equal('not observable on the kind backend');
   });
 
+  it('gives a burst of milestones one shared label but keeps a tick (and tooltip) for each', () => {
+    const t0 = failed.requestedAt!;
+    const burst = [0, 1, 2, 3, 4].map((i) => ({ t: t0 + 500 + i * 0.2, name: `cluster-rekey-${i}`, source: 'secret' as const }));
+    const svg = renderTimelineSvg({ ...failed, timeline: [{ t: t0, name: 'cluster-rekey-request', source: 'secret' }, ...burst] });
+    const doc = parse(svg);
+    expect(findAll(doc, (a) => a['@_class'] === 'marker milestone')).to.have.length(6);
+    const labels = findAll(doc, (a) => a['@_class'] === 'milestone-label').map((l) => l['#text']);
+    expect(labels).to.deep.equal(['cluster-rekey-request', 'cluster-rekey-0 … +4']);
+  });
+
   it('stays well-formed whatever names and messages a record carries', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 8 }), (name, message, offsets) => {
