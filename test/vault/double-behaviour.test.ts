@@ -151,5 +151,22 @@ describe('vault double: named switches and harness feed', function () {
       const entry = (ha.body.nodes as { hostname: string; api_address: string }[]).find((n) => n.hostname === cluster.pod(victim));
       expect(entry!.api_address).to.equal(c.address);
     });
+
+    it('with every unsealed server cooling down after a step-down, a standby answers 500: no active node', async () => {
+      const a = await cluster.activeIndex();
+      const standby = [0, 1, 2].find((i) => i !== a)!;
+      const third = [0, 1, 2].find((i) => i !== a && i !== standby)!;
+      await cluster.kill(third);
+      expect((await cluster.server(a).put('sys/step-down', {}, { token: current.token })).status).to.equal(204);
+      expect(await cluster.activeIndex([a])).to.equal(standby);
+      // `a` now cools down (stepDownCooldownMs 2 s); stepping `standby` down leaves nobody to take the lease.
+      expect((await cluster.server(standby).put('sys/step-down', {}, { token: current.token })).status).to.equal(204);
+      const r = await cluster.server(a).get('sys/rekey/init');
+      expect(r.status).to.equal(500);
+      expect(r.body.errors).to.deep.equal(['local node not active but active cluster node not found']);
+      expect((await cluster.server(a).get('sys/leader')).body).to.include({ is_self: false, leader_address: '' });
+      // The cooldown ends and one of them becomes active again.
+      await cluster.activeIndex([third]);
+    });
   });
 });
