@@ -27,6 +27,8 @@ export interface ExecOptions {
   seed?: number;
   results: string;
   stateDir?: string;
+  /** embedded: the loopback /24 of the cluster (default 127.42.0; tests use their own) */
+  ipBase?: string;
   bail: boolean;
   parallel: number;
   out?: Output;
@@ -60,7 +62,7 @@ export function managerChoice(opts: Pick<ExecOptions, 'manager' | 'defect' | 'ti
   const choice: ManagerChoice = { kind: opts.manager };
   if (opts.defect !== undefined) choice.defect = opts.defect;
   // An explicit time scale only means something if the manager runs at the matching status rate.
-  if (opts.timescaleExplicit) choice.settings = { MANAGER_STATUS_RATE_MS: String(Math.max(1, Math.round(opts.timescale * REFERENCE_STATUS_RATE_MS))) };
+  if (opts.timescaleExplicit) choice.settings = { MANAGER_STATUS_RATE_MS: String(statusRateFor(opts.timescale)) };
   return choice;
 }
 
@@ -78,8 +80,21 @@ function outputDirs(results: string): { resultsDir: string; runsDir: string; sum
 }
 
 function laneBackendOptions(opts: ExecOptions, lane: number, lanes: number): Record<string, unknown> {
-  if (lanes > 1) return { ipBase: `127.${60 + lane}.0`, stateDir: path.join(opts.stateDir ?? '.rekey-chaos', `parallel-${lane}`) };
-  return opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {};
+  const out: Record<string, unknown> = {};
+  if (lanes > 1) {
+    out['ipBase'] = `127.${60 + lane}.0`;
+    out['stateDir'] = path.join(opts.stateDir ?? '.rekey-chaos', `parallel-${lane}`);
+  } else {
+    if (opts.stateDir !== undefined) out['stateDir'] = opts.stateDir;
+    if (opts.ipBase !== undefined) out['ipBase'] = opts.ipBase;
+  }
+  // The plans assume the manager's status rate matches the time scale.
+  if (opts.timescaleExplicit) out['statusRateMs'] = statusRateFor(opts.timescale);
+  return out;
+}
+
+function statusRateFor(timescale: number): number {
+  return Math.max(1, Math.round(timescale * REFERENCE_STATUS_RATE_MS));
 }
 
 /**

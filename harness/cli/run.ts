@@ -38,6 +38,7 @@ interface SharedFlags {
   timescale?: number;
   results: string;
   stateDir?: string;
+  ipBase?: string;
 }
 
 /** Options every command that runs iterations takes. */
@@ -48,7 +49,14 @@ function addRunFlags(cmd: Command): Command {
     .option('--defect <name>', 'run a deliberately broken manager variant (see `rekey-chaos defects`)')
     .option('--timescale <x>', 'scale of procedure seconds (default: status rate / 5000 ms; embedded 0.02, kind 1)', positiveNumber)
     .option('--results <dir>', 'Allure results dir (run dirs go to a sibling runs/)', 'reports/allure-results')
-    .option('--state-dir <dir>', 'embedded cluster state dir');
+    .option('--state-dir <dir>', 'embedded cluster state dir')
+    .option('--ip-base <a.b.c>', 'embedded: loopback /24 for the cluster (default 127.42.0)', ipBase);
+}
+
+function ipBase(value: string): string {
+  const m = /^127\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(value);
+  if (!m || Number(m[1]) > 255 || Number(m[2]) > 255) throw new InvalidArgumentError('must be a loopback /24 prefix like 127.47.0');
+  return value;
 }
 
 async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel?: number; seed?: number }): Promise<ExecOptions> {
@@ -66,6 +74,7 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   };
   if (flags.defect !== undefined) opts.defect = flags.defect;
   if (flags.stateDir !== undefined) opts.stateDir = flags.stateDir;
+  if (flags.ipBase !== undefined) opts.ipBase = flags.ipBase;
   if (extra.seed !== undefined) opts.seed = extra.seed;
   checkParallel(opts.parallel, opts.backend);
   return opts;
@@ -141,7 +150,7 @@ function registerReplay(program: Command): void {
       for (const name of ['backend', 'manager', 'defect', 'timescale']) {
         if (given(name)) throw new UsageError(`--${name} cannot be combined with a replay token: the token fixes it`);
       }
-      const shared: SharedFlags = { backend: spec.backend, manager: spec.manager, timescale: spec.timescale, results: flags.results, ...(spec.defect !== undefined ? { defect: spec.defect } : {}), ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}) };
+      const shared: SharedFlags = { backend: spec.backend, manager: spec.manager, timescale: spec.timescale, results: flags.results, ...(spec.defect !== undefined ? { defect: spec.defect } : {}), ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}), ...(flags.ipBase !== undefined ? { ipBase: flags.ipBase } : {}) };
       const opts = await execOptions(shared, { seed: spec.seed });
       opts.timescaleExplicit = spec.timescale !== defaultTimescale(spec.backend);
       const catalog = loadCatalog();
