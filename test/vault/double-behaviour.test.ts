@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { keyFingerprint } from '../../harness/common/fingerprint.js';
 import { combine } from '../../harness/common/shamir.js';
-import { REKEY_WRONG, UNSEAL_WRONG, rekeyAudit, unsealWith, waitUnsealed } from './conformance.js';
+import { REKEY_WRONG, UNSEAL_WRONG, rekeyAudit, unsealWith, waitUnsealed } from './support/steps.js';
 import { waitFor, type VaultClient } from './support/client.js';
 import { DoubleCluster, FAST_OPTIONS } from './support/double-cluster.js';
 

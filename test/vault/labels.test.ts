@@ -13,7 +13,7 @@ import { nowMs } from '../../harness/common/clock.js';
 import { writeKubeconfig } from '../../harness/embedded/apiserver/kubeconfig.js';
 import { startApiServer, type ApiServer } from '../../harness/embedded/apiserver/server.js';
 import { ObjectStore, type WatchEvent } from '../../harness/embedded/apiserver/store.js';
-import { unsealWith, waitUnsealed } from './conformance.js';
+import { unsealWith, waitUnsealed } from './support/steps.js';
 import { waitFor } from './support/client.js';
 import { DoubleCluster, FAST_OPTIONS } from './support/double-cluster.js';
 
