@@ -9,27 +9,24 @@ import { EnvironmentError } from '../common/errors.js';
 import { tokenFingerprint, keyFingerprint } from '../common/fingerprint.js';
 import { COMPLETE_EVENT } from '../common/milestones.js';
 import type { ServerState } from '../common/record.js';
-import { DATA_KEY, isRekeyArtefact, MILESTONE_SECRETS, parseShard, parseShardSecretName, ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../common/secrets.js';
+import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../common/secrets.js';
 import { combine } from '../common/shamir.js';
 import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../cluster/backend.js';
 import { createBackend } from '../cluster/index.js';
 import { kubePodApi, type PodApi } from '../faults/cluster-view.js';
 import { applyFault } from '../faults/inject.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
-import { CustodyLedger } from '../observe/custody.js';
-import { SecretWatch } from '../observe/secret-watch.js';
 import { collectPodLogs } from './collect.js';
 import type { AuditResult, InitialState, IterationDriver, Observation } from './driver.js';
 import { isSettled, serverStates } from './health.js';
 import type { OpenCluster, RunOptions } from './runner.js';
-import { MemoryTimeline } from './timeline-source.js';
+import { auditEndState } from './audits.js';
+import { startObservation } from './observation.js';
+import { secretValuesOf } from './secret-values.js';
 
-/** The secret values of one procedure secret: a shard's encodings, the root token; milestones (request ids) are not secret. */
-function secretValuesOf(name: string, strdata: string): string[] {
-  if (name === ROOT_TOKEN_SECRET) return [strdata];
-  if (!parseShardSecretName(name)) return [];
-  const share = parseShard(strdata);
-  return share ? [Buffer.from(share).toString('hex'), Buffer.from(share).toString('base64')] : [strdata];
+/** What `initial()` keeps in memory for the audit of the old key (never written). */
+interface InitialSecrets {
+  shares: Uint8Array[];
 }
 
 export class ClusterDriver implements IterationDriver {
@@ -83,45 +80,12 @@ export class ClusterDriver implements IterationDriver {
     const token = secrets.get(ROOT_TOKEN_SECRET);
     if (token) secretValues.push(token);
     const keyFp = keyFingerprint(await combine(shares.slice(0, THRESHOLD)));
-    return { keyFp, ...(token ? { rootTokenFp: tokenFingerprint(token) } : {}), private: { shares, token }, secretValues };
+    const secretsKept: InitialSecrets = { shares };
+    return { keyFp, ...(token ? { rootTokenFp: tokenFingerprint(token) } : {}), private: secretsKept, secretValues };
   }
 
-  async observe(): Promise<Observation> {
-    const timeline = new MemoryTimeline();
-    const watch = new SecretWatch({ kubeConfig: this.kc, namespace: this.ns });
-    const ledger = new CustodyLedger();
-    const seen = new Set<string>(); // secret values seen, for the run dir's leak scan
-    let requestSeen = false;
-    let completeAt: number | undefined;
-    watch.onEvent((e) => {
-      timeline.add(e);
-      if (e.name === 'cluster-rekey-request') requestSeen = true;
-      // Completion (matrix §1, strengthened): all four milestone secrets gone after the request appeared.
-      if (requestSeen && completeAt === undefined && e.source === 'secret' && MILESTONE_SECRETS.every((m) => !watch.secrets().has(m))) {
-        completeAt = e.t;
-        timeline.add({ t: nowMs(), name: COMPLETE_EVENT, source: 'secret' });
-      }
-    });
-    watch.onChange((c) => {
-      for (const [name, v] of c.secrets) for (const value of secretValuesOf(name, v)) seen.add(value);
-    });
-    ledger.follow(watch);
-    await watch.start();
-    let stopped = false;
-    return {
-      timeline,
-      ledger: () => ledger.snapshot(),
-      keyFeed: () => null,
-      service: () => [],
-      secretValues: () => [...seen],
-      stop: async () => {
-        if (stopped) return;
-        stopped = true;
-        await watch.stop();
-        ledger.stopFollowing();
-        await ledger.flush();
-      },
-    };
+  observe(): Promise<Observation> {
+    return startObservation({ kubeConfig: this.kc, handle: this.handle });
   }
 
   async requestRekey(requestId: string): Promise<number> {
@@ -162,11 +126,17 @@ export class ClusterDriver implements IterationDriver {
     }
   }
 
-  async audit(_initial: InitialState): Promise<AuditResult> {
+  async audit(initial: InitialState): Promise<AuditResult> {
     const secrets = await this.secretMap();
     const names = [...secrets.keys()].filter((n) => n.startsWith('cluster-')).sort();
-    // The independent audits (I2, I3, I7, root token) are E1's harness/vault; until it is wired here the checkers report them missing.
-    return { audits: [], secrets: names, secretValues: [...secrets].flatMap(([n, v]) => secretValuesOf(n, v)) };
+    const { shares } = initial.private as InitialSecrets;
+    const out = await auditEndState(this.handle, { initialShares: shares, finalSecrets: secrets });
+    return {
+      audits: out.audits,
+      ...(out.rootTokenWorks !== undefined ? { rootTokenWorks: out.rootTokenWorks } : {}),
+      secrets: names,
+      secretValues: [...secrets].flatMap(([n, v]) => secretValuesOf(n, v)),
+    };
   }
 
   async collectLogs(runDir: string, since: number) {

@@ -1,0 +1,68 @@
+/**
+ * The independent end-of-iteration audits (rekey-procedure.md §7), through
+ * Vault's API and never the manager's word, with E1's harness/vault:
+ *  - the initial shards (taken before the request) must no longer
+ *    authenticate (I3);
+ *  - the final cluster-key must be the key in use (I2), in all ten 3-of-5
+ *    subsets (I7);
+ *  - the stored root token must still work (I4).
+ *
+ * Run after the cluster settled and the observers stopped, on the active
+ * server. Each audit that cannot conclude is recorded with its error (the
+ * checkers then fail with the reason), never dropped.
+ */
+import type { SetAudit } from '../common/record.js';
+import { parseShard, ROOT_TOKEN_SECRET, shardSecretName, SHARES, THRESHOLD } from '../common/secrets.js';
+import { nowMs } from '../common/clock.js';
+import type { ClusterHandle } from '../cluster/backend.js';
+import { auditSet, auditSubsets, rootTokenWorks } from '../vault/audit.js';
+import { VaultClient } from '../vault/client.js';
+
+export interface AuditInput {
+  /** the shards of cluster-key before the request */
+  initialShares: Uint8Array[];
+  /** procedure secret name → strdata at the end */
+  finalSecrets: ReadonlyMap<string, string>;
+}
+
+export interface AuditOutput {
+  audits: SetAudit[];
+  rootTokenWorks?: boolean;
+}
+
+/** The active server's client, or undefined when no server answers as active. */
+export async function activeClient(handle: ClusterHandle): Promise<VaultClient | undefined> {
+  const clients = (await handle.vaultEndpoints()).map((e) => VaultClient.forEndpoint(e, handle.caCertPem, 5000));
+  const health = await Promise.all(clients.map((c) => c.health().then((h) => h.code === 200, () => false)));
+  return clients[health.indexOf(true)];
+}
+
+/** The shards of a set present at the end, in index order, or undefined when any is missing or unreadable. */
+function finalShares(secrets: ReadonlyMap<string, string>, prefix: 'cluster-key'): Uint8Array[] | undefined {
+  const shares: Uint8Array[] = [];
+  for (let i = 0; i < SHARES; i++) {
+    const text = secrets.get(shardSecretName(prefix, i));
+    const share = text === undefined ? undefined : parseShard(text);
+    if (!share) return undefined;
+    shares.push(share);
+  }
+  return shares;
+}
+
+export async function auditEndState(handle: ClusterHandle, input: AuditInput): Promise<AuditOutput> {
+  const client = await activeClient(handle);
+  if (!client) {
+    const error = 'no active Vault server to audit against';
+    return { audits: [{ t: nowMs(), prefix: 'initial', method: 'rekey-audit', current: false, error }, { t: nowMs(), prefix: 'cluster-key', method: 'rekey-audit', current: false, error }] };
+  }
+  // Sequential: each audit is a rekey attempt on the active server, and Vault runs one at a time.
+  const audits: SetAudit[] = [await auditSet(client, 'initial', input.initialShares.slice(0, THRESHOLD))];
+  const shares = finalShares(input.finalSecrets, 'cluster-key');
+  if (shares) audits.push(await auditSubsets(client, 'cluster-key', shares));
+  // (a missing or unreadable cluster-key is I2's finding from the secret list; there is nothing to audit)
+
+  // A missing root token secret is I2's finding; a lookup that fails leaves it unknown, and I4 says it was not checked.
+  const token = input.finalSecrets.get(ROOT_TOKEN_SECRET);
+  const works = token === undefined ? undefined : await rootTokenWorks(client, token).catch(() => undefined);
+  return { audits, ...(works !== undefined ? { rootTokenWorks: works } : {}) };
+}
