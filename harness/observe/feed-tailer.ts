@@ -76,6 +76,7 @@ export class FeedTailer {
 
   /** One read at a time; a request during a read schedules exactly one more. */
   private read(): Promise<void> {
+    if (this.stopped && !this.handle) return Promise.resolve();
     if (this.reading) {
       this.again = true;
       return this.reading;

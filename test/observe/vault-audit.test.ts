@@ -4,6 +4,7 @@ import { keyFingerprint } from '../../harness/common/fingerprint.js';
 import { combine, split } from '../../harness/common/shamir.js';
 import { VaultClient, type VaultResponse } from '../../harness/vault/client.js';
 import { auditSet, auditSubsets, decodeRootToken, rootTokenWorks } from '../../harness/vault/audit.js';
+import { auditFinalState } from '../../harness/vault/final-audit.js';
 import { VaultUnreachableError } from '../../harness/vault/errors.js';
 import { createCa } from '../../harness/embedded/pki.js';
 import { DoubleCluster } from '../vault/support/double-cluster.js';
@@ -120,6 +121,21 @@ describe('harness/vault: client and independent audits against the Vault double'
     } finally {
       await client.call('DELETE', 'sys/rekey/init');
     }
+  });
+
+  it('auditFinalState: ten subsets of the final set, the initial shards rejected, the root token alive — through whichever server is active', async () => {
+    const previous = await split(new Uint8Array(randomBytes(32)), 5, 3); // stands in for revoked initial shards
+    const endpoints = [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.46.0.${10 + i}:8200` }));
+    const result = await auditFinalState({ endpoints, caCertPem: cluster.caPem, finalShares: current.shares, initialShares: previous, rootToken });
+    expect(result.rootTokenWorks).to.equal(true);
+    const [final, initial] = result.audits;
+    expect(final).to.include({ prefix: 'cluster-key', current: true, keyFp: current.keyFp });
+    expect(final!.subsets!.filter((s) => s.ok)).to.have.length(10);
+    expect(initial).to.include({ prefix: 'initial', current: false });
+    expect(initial!.error).to.equal(undefined);
+    const incomplete = await auditFinalState({ endpoints, caCertPem: cluster.caPem, finalShares: [...current.shares.slice(0, 4), undefined], initialShares: previous });
+    expect(incomplete.audits[0]).to.include({ current: false, error: 'cluster-key incomplete at the end (missing 4)' });
+    expect(JSON.stringify(result)).not.to.include(rootToken);
   });
 
   it('decodes a root token the way Vault encodes it (base64 of token XOR OTP)', () => {

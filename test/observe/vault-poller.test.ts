@@ -9,6 +9,15 @@ import { VaultPoller } from '../../harness/observe/vault-poller.js';
 import { auditSet } from '../../harness/vault/audit.js';
 import { VaultClient, type RekeyStatus } from '../../harness/vault/client.js';
 import { DoubleCluster } from '../vault/support/double-cluster.js';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ObjectStore } from '../../harness/embedded/apiserver/store.js';
+import { startApiServer, type ApiServer } from '../../harness/embedded/apiserver/server.js';
+import { writeKubeconfig } from '../../harness/embedded/apiserver/kubeconfig.js';
+import { Observation } from '../../harness/observe/observation.js';
 import { until } from './wait.js';
 
 const hexToShare = (k: string) => new Uint8Array(Buffer.from(k, 'hex'));
@@ -108,6 +117,70 @@ describe('observe/vault-poller and feed against the Vault double', function () {
       ['sva-vault-1', true, true, false],
       ['sva-vault-2', true, true, false],
     ]);
+  });
+});
+
+describe('observe/observation: the wired history of one iteration', function () {
+  this.timeout(60000);
+  const cluster = new DoubleCluster({ ipBase: '127.46.0', feed: true });
+  let server: ApiServer | undefined;
+  let observation: Observation | undefined;
+  let dir = '';
+  before(async () => {
+    await cluster.setup();
+  });
+  after(async () => {
+    await observation?.stop();
+    await server?.close();
+    await cluster.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('merges secret events, the exact feed and service samples; rekey-complete when the milestones are gone; one Vault source', async () => {
+    const token = randomBytes(16).toString('hex');
+    server = await startApiServer({ store: new ObjectStore(), token });
+    dir = await mkdtemp(join(tmpdir(), 'rekey-chaos-observation-'));
+    await writeKubeconfig(join(dir, 'kubeconfig'), { server: server.url, token, namespace: 'vault', caPem: server.caPem });
+    const kc = new KubeConfig();
+    kc.loadFromFile(join(dir, 'kubeconfig'));
+    const core = kc.makeApiClient(CoreV1Api);
+    const client = new VaultClient({ url: 'https://127.46.0.10:8200', caCertPem: cluster.caPem });
+    const endpoints = async () => [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.46.0.${10 + i}:8200` }));
+    observation = new Observation({ kubeConfig: kc, namespace: 'vault', endpoints, caCertPem: cluster.caPem, feedPath: cluster.feedPath, pollIntervalMs: 20 });
+    await observation.start();
+
+    const put = (name: string) => core.createNamespacedSecret({ namespace: 'vault', body: { metadata: { name }, data: { strdata: Buffer.from('id').toString('base64') } } });
+    const del = (name: string) => core.deleteNamespacedSecret({ namespace: 'vault', name });
+    await put('cluster-rekey-request');
+    const init = await client.call<{ keys: string[] }>('PUT', 'sys/init', { secret_shares: 5, secret_threshold: 3 });
+    for (const k of init.keys.slice(0, 3)) await client.call('PUT', 'sys/unseal', { key: k });
+    const started = await until('active', async () => ((await client.health()).code === 200 ? client.call<RekeyStatus>('POST', 'sys/rekey/init', { secret_shares: 5, secret_threshold: 3, require_verification: true }) : undefined));
+    await observation.timeline.waitFor('vault-rekey-started', { timeoutMs: 15000 });
+    await client.call('DELETE', 'sys/rekey/init');
+    await observation.timeline.waitFor('vault-rekey-cancelled', { timeoutMs: 15000 });
+    expect(started.nonce).to.be.a('string');
+    await put('cluster-rekey-verified');
+    await del('cluster-rekey-request');
+    await del('cluster-rekey-verified');
+    const complete = await observation.timeline.waitFor('rekey-complete', { timeoutMs: 15000 });
+    expect(complete.detail).to.deep.equal({ after: 'cluster-rekey-verified-deleted' });
+    await until('a sample with an active server', async () => (observation!.service().some((s) => s.servers.some((x) => x.active)) ? true : undefined));
+    await observation.stop();
+
+    const events = observation.timeline.events();
+    expect(events.map((e) => e.name).filter((n) => !n.startsWith('vault-active'))).to.deep.equal([
+      'cluster-rekey-request',
+      'vault-rekey-started',
+      'vault-rekey-cancelled',
+      'cluster-rekey-verified',
+      'cluster-rekey-request-deleted',
+      'cluster-rekey-verified-deleted',
+      'rekey-complete',
+    ]);
+    expect(events.filter((e) => e.source === 'vault-poll')).to.have.length(0); // the feed is the Vault source here
+    expect(events.map((e) => e.t)).to.deep.equal(events.map((e) => e.t).sort((a, b) => a - b));
+    expect(observation.keyFeed()!.at(-1)!.keyFp).to.equal(keyFingerprint(await combine(init.keys.slice(0, 3).map(hexToShare))));
+    expect(observation.ledgerEntries().map((e) => e.cause)).to.deep.equal(['initial-list', 'cluster-rekey-request', 'cluster-rekey-verified', 'cluster-rekey-request-deleted', 'cluster-rekey-verified-deleted']);
   });
 });
 
