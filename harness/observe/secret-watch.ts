@@ -61,6 +61,7 @@ export class SecretWatch {
   private stopped = false;
   private gaps = 0;
   private restarts = 0;
+  private lastError: string | undefined;
   private resyncing: Promise<void> | undefined;
 
   constructor(private readonly options: SecretWatchOptions) {
@@ -94,8 +95,9 @@ export class SecretWatch {
     return this.lastRv;
   }
 
-  stats(): { gaps: number; restarts: number } {
-    return { gaps: this.gaps, restarts: this.restarts };
+  /** Gaps reported, stream restarts, and the last stream error (for the run record's diagnostics). */
+  stats(): { gaps: number; restarts: number; lastError?: string } {
+    return this.lastError === undefined ? { gaps: this.gaps, restarts: this.restarts } : { gaps: this.gaps, restarts: this.restarts, lastError: this.lastError };
   }
 
   onChange(listener: Listener<SecretChange>): () => void {
@@ -152,6 +154,7 @@ export class SecretWatch {
 
   private handleStreamEnd(err: unknown): void {
     const code = (err as { statusCode?: number; code?: number } | null)?.statusCode;
+    if (err !== null && err !== undefined) this.lastError = err instanceof Error ? err.message : String(err);
     if (code === 410) this.startResync('watch request 410 Gone');
     else this.restartWatch(err !== null && err !== undefined);
   }
