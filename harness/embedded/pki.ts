@@ -9,6 +9,8 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { webcrypto, randomBytes } from 'node:crypto';
+// @peculiar/x509 pulls in tsyringe, which needs the Reflect metadata API loaded first.
+import 'reflect-metadata';
 import type * as X509 from '@peculiar/x509';
 import { EnvironmentError } from '../common/errors.js';
 
@@ -16,43 +18,10 @@ const crypto = webcrypto;
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-type ReflectWithMetadata = typeof Reflect & {
-  getMetadata?: (key: unknown, target: object) => unknown;
-  getOwnMetadata?: (key: unknown, target: object) => unknown;
-  defineMetadata?: (key: unknown, value: unknown, target: object) => void;
-};
-
-/**
- * `@peculiar/x509` pulls in tsyringe, which refuses to load without a Reflect
- * metadata API (the `reflect-metadata` package, not installed here). tsyringe
- * only stores and reads per-class metadata, so a WeakMap-backed minimum is
- * enough; it is installed only when nothing else provides one.
- */
-function ensureReflectMetadata(): void {
-  const reflect = Reflect as ReflectWithMetadata;
-  if (reflect.getMetadata) return;
-  const store = new WeakMap<object, Map<unknown, unknown>>();
-  const own = (target: object) => store.get(target);
-  reflect.defineMetadata = (key, value, target) => {
-    let map = store.get(target);
-    if (!map) store.set(target, (map = new Map()));
-    map.set(key, value);
-  };
-  reflect.getOwnMetadata = (key, target) => own(target)?.get(key);
-  reflect.getMetadata = (key, target) => {
-    for (let t: object | null = target; t; t = Object.getPrototypeOf(t) as object | null) {
-      const map = own(t);
-      if (map?.has(key)) return map.get(key);
-    }
-    return undefined;
-  };
-}
-
 let x509Module: Promise<typeof X509> | undefined;
-/** Loads `@peculiar/x509` once, after the metadata shim, wired to Node's webcrypto. */
+/** Loads `@peculiar/x509` once, wired to Node's webcrypto. */
 function loadX509(): Promise<typeof X509> {
   x509Module ??= (async () => {
-    ensureReflectMetadata();
     const mod = await import('@peculiar/x509');
     mod.cryptoProvider.set(crypto as unknown as Parameters<typeof mod.cryptoProvider.set>[0]);
     return mod;
