@@ -23,16 +23,24 @@ interface UpOptions {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-function waitForStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
+/** Resolves on SIGINT/SIGTERM and keeps the process alive until then (signal listeners alone do not); cancel() lets go. */
+function waitForStopSignal(): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
+  let cancel = () => {};
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    const keepAlive = setInterval(() => {}, 1 << 30);
     const on = (sig: NodeJS.Signals) => {
+      cancel();
+      resolve(sig);
+    };
+    cancel = () => {
+      clearInterval(keepAlive);
       process.off('SIGINT', on);
       process.off('SIGTERM', on);
-      resolve(sig);
     };
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
   });
+  return { signal, cancel };
 }
 
 async function waitForVault(cluster: EmbeddedCluster): Promise<void> {
@@ -68,18 +76,20 @@ async function upEmbedded(options: UpOptions): Promise<void> {
       ...(options.defect ? { managerDefect: options.defect } : {}),
     });
   } catch (err) {
+    earlySignal.cancel();
     await stopEmbeddedCluster(stateDir).catch(() => undefined);
     throw err instanceof EnvironmentError || err instanceof UsageError ? err : new EnvironmentError(`the embedded cluster could not start: ${(err as Error).message}`, { stateDir }, { cause: err });
   }
   say(`kubeconfig: ${cluster.kubeconfigPath}`);
-  const started = await Promise.race([waitForVault(cluster).then(() => 'ready' as const), earlySignal]);
+  const started = await Promise.race([waitForVault(cluster).then(() => 'ready' as const), earlySignal.signal]);
   if (started !== 'ready') return stopAndReport(stateDir, started);
   if (options.detach) {
+    earlySignal.cancel();
     say(`embedded cluster running in ${stateDir} (stop it with: rekey-chaos cluster down --state-dir ${stateDir})`);
     return;
   }
   say('running in the foreground; Ctrl-C (SIGINT) or SIGTERM stops the cluster');
-  await stopAndReport(stateDir, await earlySignal);
+  await stopAndReport(stateDir, await earlySignal.signal);
 }
 
 async function stopAndReport(stateDir: string, why: string): Promise<void> {
@@ -96,7 +106,7 @@ async function upKind(options: UpOptions): Promise<void> {
   if (options.vault) await backend.deploy({ manager: { kind: 'reference', ...(options.defect ? { defect: options.defect } : {}) } });
   if (options.detach) return;
   say('running in the foreground; Ctrl-C (SIGINT) or SIGTERM deletes the cluster');
-  await waitForStopSignal();
+  await waitForStopSignal().signal;
   await backend.down();
 }
 
