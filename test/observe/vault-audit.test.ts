@@ -22,14 +22,14 @@ class CountingClient extends VaultClient {
 
 describe('harness/vault: client and independent audits against the Vault double', function () {
   this.timeout(60000);
-  const cluster = new DoubleCluster({ ipBase: '127.46.0' });
+  const cluster = new DoubleCluster({ ipBase: '127.50.0' });
   let client: CountingClient;
   let current: TestSet;
   let rootToken: string;
 
   before(async () => {
     await cluster.setup();
-    client = new CountingClient({ url: 'https://127.46.0.10:8200', caCertPem: cluster.caPem, name: 'sva-vault-0' });
+    client = new CountingClient({ url: 'https://127.50.0.10:8200', caCertPem: cluster.caPem, name: 'sva-vault-0' });
     const init = await client.call<{ keys: string[]; root_token: string }>('PUT', 'sys/init', { secret_shares: 5, secret_threshold: 3 });
     const shares = init.keys.map((k) => new Uint8Array(Buffer.from(k, 'hex')));
     rootToken = init.root_token;
@@ -52,14 +52,14 @@ describe('harness/vault: client and independent audits against the Vault double'
     expect(await client.rekeyStatus()).to.include({ started: false, required: 3 });
     expect(await client.rekeyVerifyStatus()).to.equal(undefined);
     expect((await client.leader()).is_self).to.equal(true);
-    const standby = new VaultClient({ url: 'https://127.46.0.11:8200', caCertPem: cluster.caPem });
+    const standby = new VaultClient({ url: 'https://127.50.0.11:8200', caCertPem: cluster.caPem });
     // never joined: not initialized, which health reports as 501 (not an error of the client)
     expect(await standby.health()).to.include({ code: 501, initialized: false });
   });
 
   it('refuses a server whose certificate does not chain to the given CA', async () => {
     const other = await createCa(`${cluster.dir}/other-ca`);
-    const wrongCa = new VaultClient({ url: 'https://127.46.0.10:8200', caCertPem: other.certPem });
+    const wrongCa = new VaultClient({ url: 'https://127.50.0.10:8200', caCertPem: other.certPem });
     let error: unknown;
     await wrongCa.health().catch((e) => (error = e));
     expect(error).to.be.instanceOf(VaultUnreachableError);
@@ -125,7 +125,7 @@ describe('harness/vault: client and independent audits against the Vault double'
 
   it('auditFinalState: ten subsets of the final set, the initial shards rejected, the root token alive — through whichever server is active', async () => {
     const previous = await split(new Uint8Array(randomBytes(32)), 5, 3); // stands in for revoked initial shards
-    const endpoints = [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.46.0.${10 + i}:8200` }));
+    const endpoints = [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.50.0.${10 + i}:8200` }));
     const result = await auditFinalState({ endpoints, caCertPem: cluster.caPem, finalShares: current.shares, initialShares: previous, rootToken });
     expect(result.rootTokenWorks).to.equal(true);
     const [final, initial] = result.audits;

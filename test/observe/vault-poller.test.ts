@@ -24,7 +24,7 @@ const hexToShare = (k: string) => new Uint8Array(Buffer.from(k, 'hex'));
 
 describe('observe/vault-poller and feed against the Vault double', function () {
   this.timeout(60000);
-  const cluster = new DoubleCluster({ ipBase: '127.46.0', feed: true });
+  const cluster = new DoubleCluster({ ipBase: '127.50.0', feed: true });
   let client: VaultClient;
   let poller: VaultPoller | undefined;
   let feed: FeedObserver | undefined;
@@ -33,7 +33,7 @@ describe('observe/vault-poller and feed against the Vault double', function () {
 
   before(async () => {
     await cluster.setup();
-    client = new VaultClient({ url: 'https://127.46.0.10:8200', caCertPem: cluster.caPem, name: 'sva-vault-0' });
+    client = new VaultClient({ url: 'https://127.50.0.10:8200', caCertPem: cluster.caPem, name: 'sva-vault-0' });
     const init = await client.call<{ keys: string[] }>('PUT', 'sys/init', { secret_shares: 5, secret_threshold: 3 });
     oldKeys = init.keys;
     for (const k of oldKeys.slice(0, 3)) await client.call('PUT', 'sys/unseal', { key: k });
@@ -46,7 +46,7 @@ describe('observe/vault-poller and feed against the Vault double', function () {
   });
 
   it('derives the same milestone sequence from polling as the feed gives exactly, and the feed key matches the new shares', async () => {
-    const endpoints = async () => [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.46.0.${10 + i}:8200` }));
+    const endpoints = async () => [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.50.0.${10 + i}:8200` }));
     poller = new VaultPoller({ endpoints, caCertPem: cluster.caPem, intervalMs: 20, isAudit: () => audit, verifiedExists: () => false, decisionPolls: 3 });
     feed = new FeedObserver({ path: cluster.feedPath, isAudit: () => audit });
     const polled = new Timeline('vault-poll');
@@ -122,7 +122,7 @@ describe('observe/vault-poller and feed against the Vault double', function () {
 
 describe('observe/observation: the wired history of one iteration', function () {
   this.timeout(60000);
-  const cluster = new DoubleCluster({ ipBase: '127.46.0', feed: true });
+  const cluster = new DoubleCluster({ ipBase: '127.50.0', feed: true });
   let server: ApiServer | undefined;
   let observation: Observation | undefined;
   let dir = '';
@@ -144,8 +144,8 @@ describe('observe/observation: the wired history of one iteration', function () 
     const kc = new KubeConfig();
     kc.loadFromFile(join(dir, 'kubeconfig'));
     const core = kc.makeApiClient(CoreV1Api);
-    const client = new VaultClient({ url: 'https://127.46.0.10:8200', caCertPem: cluster.caPem });
-    const endpoints = async () => [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.46.0.${10 + i}:8200` }));
+    const client = new VaultClient({ url: 'https://127.50.0.10:8200', caCertPem: cluster.caPem });
+    const endpoints = async () => [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.50.0.${10 + i}:8200` }));
     observation = new Observation({ kubeConfig: kc, namespace: 'vault', endpoints, caCertPem: cluster.caPem, feedPath: cluster.feedPath, pollIntervalMs: 20 });
     await observation.start();
 
