@@ -3,7 +3,11 @@
 // `npx mocha test/<area>/x.test.ts` runs just that file.
 const config = {
   extension: ['ts'],
-  'node-option': ['import=tsx'],
+  // Specs load through import(), not require(esm): Node 20.19 lets mocha require() them, and tsx then
+  // compiles the static graph to CommonJS while every dynamic import() (lazily loaded backends, the
+  // runner's cluster driver) loads a second, ESM copy of the same files - two errors.ts classes, and
+  // `instanceof` fails across them. Without require(esm), mocha imports and there is one module graph.
+  'node-option': ['import=tsx', 'no-experimental-require-module'],
   timeout: 60000,
   exit: true,
 };

@@ -1,9 +1,11 @@
 /**
  * Did a fault land where it aimed? The aim of a milestone trigger is the
- * window between its event (plus offset) and the next milestone; the aim of a
- * timed trigger is its instant. A fault that was applied only after the next
- * milestone, never fired, or found no target did not test what the scenario
- * meant to test: it is "not hit", never "passed".
+ * window between its event (plus offset) and the next milestone: applied only
+ * after the next milestone, it did not test what the scenario meant to test.
+ * A timed trigger (`at:`, the original matrix's sweep) aims at an instant of
+ * the procedure, not at a milestone, so it lands when it was applied to every
+ * target; the next milestone is still recorded, to show where it fell.
+ * A fault that never fired or found no target is "not hit", never "passed".
  *
  * Pure function over the recorded timeline, so `recheck` can redo it.
  */
@@ -18,6 +20,8 @@ export interface LandingInput {
   missing: string[];
   /** set when the trigger was never observed or the injection threw */
   notFiredReason?: string;
+  /** a timed trigger (`at:`), whose aim is an instant rather than a milestone window */
+  timed?: boolean;
 }
 
 export interface Landing {
@@ -54,7 +58,7 @@ export function decideLanding(input: LandingInput, events: readonly TimelineEven
   if (input.missing.length > 0) {
     return { landed: false, missReason: `only part of the fault was applied: ${input.missing.join('; ')}`, ...withNext };
   }
-  if (nextMilestone && input.appliedAt >= nextMilestone.t) {
+  if (nextMilestone && input.appliedAt >= nextMilestone.t && !input.timed) {
     const late = (input.appliedAt - nextMilestone.t).toFixed(1);
     return { landed: false, missReason: `applied ${late} ms after the next milestone ${nextMilestone.name}`, ...withNext };
   }

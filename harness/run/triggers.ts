@@ -136,6 +136,7 @@ export class ArmedFaults {
           ...(app?.appliedAt !== undefined ? { appliedAt: app.appliedAt } : {}),
           missing: app?.missing ?? [],
           ...(notFiredReason !== undefined ? { notFiredReason } : {}),
+          timed: 'atMs' in s.planned.trigger,
         },
         events,
       );

@@ -49,6 +49,12 @@ describe('harness/run landing decision (synthetic timelines)', () => {
     expect(decideLanding({ aimAt: 130, appliedAt: 140, missing: [] }, timeline).landed).to.equal(false);
   });
 
+  it('a timed trigger aims at an instant, not a milestone window: it lands once applied, and still records the next milestone', () => {
+    expect(decideLanding({ aimAt: 130, appliedAt: 142.5, missing: [], timed: true }, timeline)).to.deep.equal({ landed: true, nextMilestone: { name: 'cluster-key-bk-0', t: 140 } });
+    expect(decideLanding({ aimAt: 130, missing: ['active: no server labelled vault-active=true'], timed: true }, timeline).landed).to.equal(false);
+    expect(decideLanding({ aimAt: 130, appliedAt: 142.5, missing: ['sva-vault-1: target gone before the call'], timed: true }, timeline).landed).to.equal(false);
+  });
+
   it('not hit when there was no target, only part of one, or the trigger never fired', () => {
     expect(decideLanding({ aimAt: 130, missing: ['active: no server labelled vault-active=true'] }, timeline).missReason).to.match(/^no target hit: active/);
     expect(decideLanding({ aimAt: 130, appliedAt: 131, missing: ['sva-vault-1: target gone before the call'] }, timeline).missReason).to.match(/^only part/);
