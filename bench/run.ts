@@ -1,0 +1,94 @@
+/**
+ * `npm run bench`: what the harness costs to run and what it catches, as
+ * numbers (issue 8). One embedded cluster on 127.49.0 serves every
+ * measurement; reports/bench/latest.json gets the figures, the terminal a
+ * table with each figure against its target. A missed target is printed ✗
+ * and is not an error; a figure that could not be measured exits 3.
+ *
+ *   npm run bench -- [--iterations N] [--milestones M] [--full] [--defect NAME…] [--out FILE] [--keep]
+ *   (BENCH_ITERATIONS / BENCH_MILESTONES set the same defaults)
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { exitCodeOf } from '../harness/common/errors.js';
+import { redact } from '../harness/common/redact.js';
+import { DEFECTS } from '../manager/defects/registry.js';
+import { loadCatalog } from '../matrix/catalog.js';
+import { defaultTimescale } from '../matrix/plan.js';
+import { machineInfo } from './machine.js';
+import { emptyFigures, formatDefects, formatFamilies, formatFigures, formatRss, writeReport, DEFAULT_REPORT_PATH, type BenchReport } from './report.js';
+import { measureAll, type BenchOptions } from './measure.js';
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
+    return n;
+  };
+}
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return positiveInt(name)(raw);
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const program = new Command('bench')
+    .description('benchmarks and self-validation figures of rekey-chaos (issue 8)')
+    .option('--iterations <n>', 'iterations per family for the wall-time sample (≥ 10 for the issue\'s figures)', positiveInt('--iterations'))
+    .option('--milestones <n>', 'milestone scenarios sampled for the injection latency', positiveInt('--milestones'))
+    .option('--full', 'measure the full standard matrix instead of extrapolating it (≈ the matrix\'s own run time)')
+    .option('--defect <name>', 'only this defect in the mutation run (repeatable; the score is then partial)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--out <file>', 'where the JSON goes', DEFAULT_REPORT_PATH)
+    .option('--keep', 'keep the cluster state dir and run records (printed at the end)')
+    .exitOverride()
+    .parse(argv, { from: 'user' });
+  const o = program.opts<{ iterations?: number; milestones?: number; full?: boolean; defect: string[]; out: string; keep?: boolean }>();
+  const known = DEFECTS.map((d) => d.name);
+  for (const d of o.defect) if (!known.includes(d)) throw new InvalidArgumentError(`unknown defect ${d} (known: ${known.join(', ')})`);
+  return {
+    iterations: o.iterations ?? envInt('BENCH_ITERATIONS', 10),
+    milestones: o.milestones ?? envInt('BENCH_MILESTONES', 24),
+    full: o.full ?? false,
+    defects: o.defect.length > 0 ? o.defect : known,
+    out: o.out,
+    keep: o.keep ?? false,
+    timescale: defaultTimescale('embedded'),
+  };
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (err) {
+    if ((err as { code?: string }).code === 'commander.helpDisplayed') return 0;
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const log = (line: string) => process.stderr.write(line + '\n');
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort(new Error('interrupted (SIGINT)')));
+  const report: BenchReport = { ...emptyFigures(), machine: machineInfo(), generated_at: new Date().toISOString(), options: { ...options }, errors: [] };
+  const started = performance.now();
+  try {
+    await measureAll(report, options, loadCatalog(), controller.signal, log);
+  } catch (err) {
+    report.errors.push(redact(err instanceof Error ? err.message : String(err)));
+    if (exitCodeOf(err) === 2) return 2;
+  }
+  report.options['bench_minutes'] = Math.round(((performance.now() - started) / 60_000) * 100) / 100;
+  const file = await writeReport(report, options.out);
+  const out: string[] = [];
+  out.push(`rekey-chaos bench — ${report.machine.cores} cores, ${report.machine.memory_gb} GB, Node ${report.machine.node}, ${report.options['bench_minutes']} min`);
+  if (report.families && report.procedure) out.push('', 'iteration wall time per family (reference manager, embedded):', formatFamilies(report.families, report.procedure_configured_s ?? NaN));
+  if (report.rss) out.push('', `peak RSS (${report.rss.samples} samples every ${report.rss.intervalMs} ms):`, formatRss(report.rss));
+  if (report.mutation) out.push('', `broken manager variants (score ${report.mutation.caught}/${report.mutation.total}):`, formatDefects(report.mutation.defects));
+  if (report.matrix) out.push('', `standard matrix (${report.matrix.method}): ${report.matrix.how}`);
+  out.push('', formatFigures(report), '', `written to ${file}`);
+  for (const e of report.errors) out.push(`NOT MEASURED: ${e}`);
+  process.stdout.write(out.join('\n') + '\n');
+  return report.errors.length > 0 ? 3 : 0;
+}
+
+process.exitCode = await main();
