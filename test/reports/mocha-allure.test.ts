@@ -29,10 +29,10 @@ describe('reports: the mocha suite can report to Allure (opt-in)', function () {
     const reporterOptions = cfg['reporter-option'] as string[];
     expect(reporterOptions).to.include('extraReporters=spec');
     // run the sample spec alone with exactly the reporter settings the config chose (not the whole suite)
-    const args = ['mocha', '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--reporter', String(cfg.reporter)];
+    const args = [join('node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--reporter', String(cfg.reporter)];
     for (const o of reporterOptions) args.push('--reporter-option', o);
     args.push('test/reports/sample/allure-sample.spec.ts');
-    const r = await execa('npx', args, { reject: false, all: true, env: { ALLURE_TEST_MODE: '' } });
+    const r = await execa(process.execPath, args, { reject: false, all: true, env: { ALLURE_TEST_MODE: '' } });
     expect(r.exitCode, r.all).to.equal(0);
     expect(r.stdout).to.match(/^\s+2 passing/m);
     const written = readdirSync(results).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(join(results, f), 'utf8')) as TestResult);
