@@ -18,6 +18,7 @@ export interface ExploreFlags {
   runs: number;
   seed?: number;
   maxFaults: number;
+  shrinkBudget: number;
   outDir: string;
   dryRun?: boolean;
   exec: ExecOptions;
@@ -53,6 +54,7 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
       seed,
       runs: flags.runs,
       maxFaults: flags.maxFaults,
+      shrinkBudget: flags.shrinkBudget,
       runOne: async (scenario): Promise<IterationVerdict> => {
         if (environmentBroken) return 'other';
         const [item] = buildItems([{ scenario, iteration: 0 }], { ...flags.exec, seed: scenario.seed });

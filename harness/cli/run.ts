@@ -170,9 +170,10 @@ function registerExplore(program: Command): void {
     .option('--runs <n>', 'schedules to try', integer('--runs', 1), 20)
     .option('--seed <n>', 'generator seed (default: from the clock, printed)', integer('--seed', 0))
     .option('--max-faults <k>', 'at most k faults per schedule', integer('--max-faults', 1), 3)
+    .option('--shrink-budget <n>', 'at most n iterations spent shrinking a failure', integer('--shrink-budget', 0), 40)
     .option('--out-dir <dir>', 'where the regression file goes', 'scenarios/regressions')
     .option('--dry-run', 'print the generated schedules (JSON lines) and run nothing')
-    .action(async (flags: SharedFlags & { runs: number; seed?: number; maxFaults: number; outDir: string; dryRun?: boolean }) => {
+    .action(async (flags: SharedFlags & { runs: number; seed?: number; maxFaults: number; shrinkBudget: number; outDir: string; dryRun?: boolean }) => {
       const opts = await execOptions(flags, {});
       const { exploreCommand } = await import('./explore-command.js');
       process.exitCode = await exploreCommand({ ...flags, exec: opts });

@@ -1,0 +1,106 @@
+/**
+ * The CLI end to end on the embedded cluster (ipBase 127.47.0): a family
+ * passes with the reference manager and fails with a broken variant, a
+ * printed replay command reproduces plan and verdict, and explore finds,
+ * shrinks and saves a failure that its regression file replays. Few
+ * iterations on purpose — the full matrices are `npm run matrix:*`.
+ */
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RunRecord } from '../../harness/common/record.js';
+import { stopEmbeddedCluster } from '../../harness/embedded/cluster.js';
+import { loadScenarioFile } from '../../matrix/catalog.js';
+import { decodeReplayToken, extractToken } from '../../matrix/replay.js';
+import { runCli, type CliResult } from './cli-helpers.js';
+
+/** Deterministic failure: the fifth new share is garbled, so I7 fails on every iteration. */
+const DEFECT = 'no-readback-of-stored-shards';
+
+describe('cli end to end on the embedded cluster', function () {
+  this.timeout(600000);
+  let dir: string;
+  let stateDir: string;
+  const cluster = () => ['--state-dir', stateDir, '--ip-base', '127.47.0'];
+  const results = (name: string) => ['--results', path.join(dir, name, 'allure-results')];
+  const records = (name: string): RunRecord[] => {
+    const runs = path.join(dir, name, 'runs');
+    return readdirSync(runs)
+      .sort()
+      .map((id) => JSON.parse(readFileSync(path.join(runs, id, 'record.json'), 'utf8')) as RunRecord);
+  };
+  const replayLines = (r: CliResult) => r.stdout.split('\n').filter((l) => /^\s*replay: rekey-chaos replay "/.test(l)).map((l) => l.replace(/^\s*replay: /, ''));
+
+  before(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'rekey-chaos-e2e-'));
+    stateDir = path.join(dir, 'state');
+  });
+  after(async () => {
+    // Each command stops its own cluster; this only catches one left by a crash.
+    if (existsSync(stateDir)) await stopEmbeddedCluster(stateDir).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('run --family F3 --iterations 3 passes with the reference manager', async () => {
+    const r = await runCli(['run', '--family', 'F3', '--iterations', '3', ...cluster(), ...results('reference')]);
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    // A fault that missed its moment is "not hit" (never a pass, never a failure); at least one must land.
+    expect(r.stdout.match(/^\[\d\/3\] (PASS|NOT-HIT) +F3#\d/gm), r.stdout).to.have.length(3);
+    const outcomes = records('reference').map((rec) => rec.outcome);
+    expect(outcomes.every((o) => o === 'passed' || o === 'not-hit'), outcomes.join()).to.equal(true);
+    expect(outcomes).to.include('passed');
+  });
+
+  let failedReplay = '';
+  let failedRecord: RunRecord | undefined;
+
+  it(`run --family F3 --iterations 3 fails (exit 1) with the ${DEFECT} variant and prints replay commands`, async () => {
+    const r = await runCli(['run', '--family', 'F3', '--iterations', '3', '--defect', DEFECT, ...cluster(), ...results('defect')]);
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    const recs = records('defect');
+    expect(recs.map((rec) => rec.outcome)).to.deep.equal(['failed', 'failed', 'failed']);
+    const replays = replayLines(r);
+    expect(replays).to.have.length(3);
+    expect(replays).to.deep.equal(recs.map((rec) => rec.replay));
+    failedRecord = recs[1]!;
+    failedReplay = replays[1]!;
+    expect(decodeReplayToken(failedReplay)).to.include({ scenario: 'F3', iteration: failedRecord.plan.iteration, defect: DEFECT });
+  });
+
+  it('the printed replay command reproduces the same plan JSON and the same verdict', async function () {
+    if (!failedRecord) this.skip();
+    const r = await runCli(['replay', failedReplay, ...cluster(), ...results('replay')]);
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    const [rec] = records('replay');
+    expect(JSON.stringify(rec!.plan)).to.equal(JSON.stringify(failedRecord!.plan));
+    expect(rec!.outcome).to.equal('failed');
+    const failedIds = (x: RunRecord) => x.invariants.filter((i) => i.status === 'failed').map((i) => i.id);
+    expect(failedIds(rec!)).to.deep.equal(failedIds(failedRecord!));
+  });
+
+  it('explore finds and shrinks a failure of the broken variant, and the saved regression file replays it', async () => {
+    const outDir = path.join(dir, 'regressions');
+    const r = await runCli(['explore', '--seed', '5', '--runs', '2', '--max-faults', '3', '--shrink-budget', '2', '--defect', DEFECT, '--out-dir', outDir, ...cluster(), ...results('explore')]);
+    expect(r.code, r.stdout + r.stderr).to.equal(1);
+    const saved = readdirSync(outDir);
+    expect(saved).to.have.length(1);
+    const scenario = loadScenarioFile(path.join(outDir, saved[0]!)).scenario;
+    expect(scenario.family).to.equal('regression');
+    expect(r.stdout).to.match(/failure found and shrunk to \d fault\(s\) in \d+ step\(s\)/);
+    // Every failing run prints its replay line as it goes; the saved minimal schedule's comes last.
+    const replay = replayLines(r).at(-1);
+    expect(replay, r.stdout).to.not.equal(undefined);
+    const spec = decodeReplayToken(extractToken(replay!));
+    expect([spec.scenario, spec.defect]).to.deep.equal([scenario.id, DEFECT]);
+    const explored = records('explore').filter((rec) => rec.scenario.id === scenario.id);
+    expect(explored.length, 'the saved schedule is one that ran and failed').to.be.greaterThan(0);
+    expect(explored.every((rec) => rec.outcome === 'failed')).to.equal(true);
+
+    const again = await runCli(['replay', replay!, ...cluster(), ...results('regression')]);
+    expect(again.code, again.stdout + again.stderr).to.equal(1);
+    const [rec] = records('regression');
+    expect(JSON.stringify(rec!.plan)).to.equal(JSON.stringify(explored[0]!.plan));
+    expect(rec!.outcome).to.equal('failed');
+  });
+});
