@@ -152,6 +152,22 @@ describe('reports: Allure results', function () {
     expect(JSON.parse(readFileSync(join(resultsDir, 'executor.json'), 'utf8')).name).to.be.a('string');
   });
 
+  it('maps an environment error to broken with an "Environment" message, redacting what it quotes', () => {
+    const envDir = tempDir('allure-env');
+    try {
+      const base = makeRecord(world, 'timeout', envDir.path);
+      const leaked = Buffer.from(world.oldSet.shards[1]!).toString('hex');
+      const record: RunRecord = { ...base.record, outcome: 'environment-error', error: `cluster could not be brought up: bad strdata ${leaked}` };
+      writeResults(join(envDir.path, 'r'), [{ record, runDir: base.runDir }]);
+      const [t] = readResults(join(envDir.path, 'r'));
+      expect(t!.status).to.equal('broken');
+      expect(t!.statusDetails.message).to.equal('Environment: cluster could not be brought up: bad strdata [REDACTED]');
+      expect(stepNamed(t!, /^rekey did not complete \(environment-error\)/)?.status).to.equal('broken');
+    } finally {
+      envDir.remove();
+    }
+  });
+
   it('reads CI executor info from the environment', () => {
     const gh = executorFromEnv({ GITHUB_ACTIONS: 'true', GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '77', GITHUB_RUN_NUMBER: '12', GITHUB_WORKFLOW: 'nightly' });
     expect(gh).to.include({ type: 'github', buildOrder: 12, buildName: 'nightly #12', buildUrl: 'https://github.com/o/r/actions/runs/77' });
