@@ -82,10 +82,11 @@ export class ProgressPrinter implements ResultSink {
 
   iterationFinished(record: RunRecord): void {
     const index = this.current?.index ?? this.finished;
+    const total = this.total || this.current?.total;
     this.finished++;
     this.current = undefined;
     this.clearStatus();
-    this.out.write(`${this.label}${iterationLine(record, index, this.total || undefined)}\n`);
+    this.out.write(`${this.label}${iterationLine(record, index, total)}\n`);
     if (needsReplay(record)) {
       this.failures.push(record);
       this.out.write(`${this.label}  replay: ${record.replay}\n`);
