@@ -7,6 +7,14 @@ export interface MachineInfo {
   node: string;
   cpu: string;
   platform: string;
+  /** 1-minute load average when the bench started: on a shared machine it explains more than any profile */
+  load_avg_1m: number;
+  /** 1, 5 and 15-minute load averages when the bench ended (the 15-minute one spans most of a default run) */
+  load_avg_end?: number[];
+}
+
+export function loadAverages(): number[] {
+  return os.loadavg().map((l) => Math.round(l * 100) / 100);
 }
 
 export function machineInfo(): MachineInfo {
@@ -18,5 +26,6 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     cpu: cpus[0]?.model.trim() ?? 'unknown',
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    load_avg_1m: Math.round(os.loadavg()[0]! * 100) / 100,
   };
 }

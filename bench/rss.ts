@@ -17,20 +17,23 @@ import { MeasurementError } from './errors.js';
 
 export interface ProcEntry {
   pid: number;
+  /** the executable's name as the kernel keeps it (15 characters at most) */
+  comm: string;
   ppid: number;
   pgid: number;
 }
 
 /** Parses /proc/<pid>/stat: `pid (comm) state ppid pgrp …`; comm may itself contain spaces and parentheses. */
 export function parseStat(text: string): ProcEntry | undefined {
+  const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   const pid = Number.parseInt(text, 10);
-  if (close < 0 || !Number.isInteger(pid)) return undefined;
+  if (open < 0 || close < open || !Number.isInteger(pid)) return undefined;
   const fields = text.slice(close + 2).trim().split(/\s+/);
   const ppid = Number(fields[1]);
   const pgid = Number(fields[2]);
   if (!Number.isInteger(ppid) || !Number.isInteger(pgid)) return undefined;
-  return { pid, ppid, pgid };
+  return { pid, comm: text.slice(open + 1, close), ppid, pgid };
 }
 
 /** VmRSS of /proc/<pid>/status in kB; undefined for a kernel thread or a zombie (no VmRSS line). */
@@ -77,7 +80,7 @@ export async function clusterProcesses(stateDir: string): Promise<ClusterProcess
   return { ...(daemonPid !== undefined ? { daemonPid } : {}), podGroups };
 }
 
-/** One instant: kB per role (`daemon`, a pod name, `harness`, `other` for a cluster descendant outside any pod group). */
+/** One instant: kB per role (`daemon`, a pod name, `harness`, `daemon-child:<comm>` for a cluster process outside any pod group). */
 export interface RssSample {
   t: number;
   embeddedKb: number;
@@ -146,13 +149,13 @@ export class RssSampler {
     const roots = [...(cluster.daemonPid !== undefined ? [cluster.daemonPid] : []), ...procs.filter((p) => cluster.podGroups.has(p.pgid)).map((p) => p.pid)];
     const embedded = descendantsOf(roots, procs);
     const harness = [...descendantsOf([this.harnessPid], procs)].filter((pid) => !embedded.has(pid));
-    const pgidOf = new Map(procs.map((p) => [p.pid, p.pgid]));
+    const byPid = new Map(procs.map((p) => [p.pid, p]));
     const byRoleKb: Record<string, number> = {};
     let embeddedKb = 0;
     await Promise.all(
       [...embedded].map(async (pid) => {
         const kb = await this.rssKb(pid);
-        const role = pid === cluster.daemonPid ? 'daemon' : (cluster.podGroups.get(pgidOf.get(pid) ?? -1) ?? 'other');
+        const role = pid === cluster.daemonPid ? 'daemon' : (cluster.podGroups.get(byPid.get(pid)?.pgid ?? -1) ?? `daemon-child:${byPid.get(pid)?.comm ?? '?'}`);
         byRoleKb[role] = (byRoleKb[role] ?? 0) + kb;
         embeddedKb += kb;
       }),

@@ -14,7 +14,7 @@ import { redact } from '../harness/common/redact.js';
 import { DEFECTS } from '../manager/defects/registry.js';
 import { loadCatalog } from '../matrix/catalog.js';
 import { defaultTimescale } from '../matrix/plan.js';
-import { machineInfo } from './machine.js';
+import { loadAverages, machineInfo } from './machine.js';
 import { emptyFigures, formatDefects, formatFamilies, formatFigures, formatRss, writeReport, DEFAULT_REPORT_PATH, type BenchReport } from './report.js';
 import { measureAll, type BenchOptions } from './measure.js';
 
@@ -77,10 +77,11 @@ async function main(): Promise<number> {
     report.errors.push(redact(err instanceof Error ? err.message : String(err)));
     if (exitCodeOf(err) === 2) return 2;
   }
+  report.machine.load_avg_end = loadAverages();
   report.options['bench_minutes'] = Math.round(((performance.now() - started) / 60_000) * 100) / 100;
   const file = await writeReport(report, options.out);
   const out: string[] = [];
-  out.push(`rekey-chaos bench — ${report.machine.cores} cores, ${report.machine.memory_gb} GB, Node ${report.machine.node}, ${report.options['bench_minutes']} min`);
+  out.push(`rekey-chaos bench — ${report.machine.cores} cores, ${report.machine.memory_gb} GB, Node ${report.machine.node}, ${report.options['bench_minutes']} min, load average ${report.machine.load_avg_1m} at start, ${report.machine.load_avg_end.join('/')} (1/5/15 min) at end`);
   if (report.families && report.procedure) out.push('', 'iteration wall time per family (reference manager, embedded):', formatFamilies(report.families, report.procedure_configured_s ?? NaN));
   if (report.rss) out.push('', `peak RSS (${report.rss.samples} samples every ${report.rss.intervalMs} ms):`, formatRss(report.rss));
   if (report.mutation) out.push('', `broken manager variants (score ${report.mutation.caught}/${report.mutation.total}):`, formatDefects(report.mutation.defects));
