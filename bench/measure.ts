@@ -18,6 +18,7 @@ import { REFERENCE_STATUS_RATE_MS } from '../matrix/plan.js';
 import { MeasurementError } from './errors.js';
 import { faultedIterationSeconds, familySample, measureFamilies } from './families.js';
 import { injectionLatency, injectionSamples, milestoneSample } from './injection.js';
+import { profileSnapshot } from './injection-path.js';
 import { baselineOutcomes, baselineRefs, candidateKey, checkCandidates, measureDefect, mutationSummary, type DefectResult } from './mutation.js';
 import type { BenchReport } from './report.js';
 import { RssSampler } from './rss.js';
@@ -100,7 +101,8 @@ export async function measureAll(report: BenchReport, options: BenchOptions, cat
       report.injection_p50_ms = latency.p50_ms;
       report.injection_p95_ms = latency.p95_ms;
       report.injection = { description: 'appliedAt − triggeredAt − planned offset of every milestone-triggered fault, reference manager (the seeded milestone sample and the mutation baseline)', ...latency, samples: injectionSamples(referenceRecords) };
-      log(`  injection latency p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms over ${latency.n} faults`);
+      report.injection.snapshot_before_fault = await profileSnapshot(s, 30);
+      log(`  injection latency p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms over ${latency.n} faults (of which a pod snapshot: p50 ${report.injection.snapshot_before_fault.p50_ms} ms)`);
     });
 
     await section('standard matrix throughput', async () => {

@@ -8,6 +8,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FamilyTiming } from './families.js';
 import type { InjectionLatency, InjectionSample } from './injection.js';
+import type { SnapshotProfile } from './injection-path.js';
 import type { MachineInfo } from './machine.js';
 import type { DefectResult, MutationSummary } from './mutation.js';
 import type { RssReport } from './rss.js';
@@ -27,7 +28,7 @@ export interface BenchDetails {
   procedure?: { status_rate_ms: number; passes: number; how: string; measured_f1_median_s?: number };
   families?: FamilyTiming[];
   matrix?: MatrixThroughput;
-  injection?: InjectionLatency & { description: string; samples: InjectionSample[] };
+  injection?: InjectionLatency & { description: string; samples: InjectionSample[]; snapshot_before_fault?: SnapshotProfile };
   rss?: RssReport & { description: string };
   mutation?: MutationSummary & { defects: DefectResult[] };
   errors: string[];

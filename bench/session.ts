@@ -61,6 +61,12 @@ export class BenchSession {
     return session;
   }
 
+  /** The cluster as the harness sees it (kubeconfig, names), for measurements beside the runner. */
+  get clusterHandle(): ClusterHandle {
+    if (!this.handle) throw new Error('bench session: the cluster is not up');
+    return this.handle;
+  }
+
   private async ensureDeployed(manager: ManagerChoice): Promise<number> {
     const key = JSON.stringify(manager);
     if (this.deployedFor === key && this.driver) return 0;
