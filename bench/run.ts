@@ -8,8 +8,8 @@
  *   npm run bench -- [--iterations N] [--milestones M] [--full] [--defect NAME…] [--out FILE] [--keep]
  *   (BENCH_ITERATIONS / BENCH_MILESTONES set the same defaults)
  */
-import { Command, InvalidArgumentError } from 'commander';
-import { exitCodeOf } from '../harness/common/errors.js';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { exitCodeOf, UsageError } from '../harness/common/errors.js';
 import { redact } from '../harness/common/redact.js';
 import { DEFECTS } from '../manager/defects/registry.js';
 import { loadCatalog } from '../matrix/catalog.js';
@@ -29,7 +29,9 @@ function positiveInt(name: string) {
 function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
-  return positiveInt(name)(raw);
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${name} must be a positive integer, got "${raw}"`);
+  return n;
 }
 
 function parseOptions(argv: string[]): BenchOptions {
@@ -45,7 +47,7 @@ function parseOptions(argv: string[]): BenchOptions {
     .parse(argv, { from: 'user' });
   const o = program.opts<{ iterations?: number; milestones?: number; full?: boolean; defect: string[]; out: string; keep?: boolean }>();
   const known = DEFECTS.map((d) => d.name);
-  for (const d of o.defect) if (!known.includes(d)) throw new InvalidArgumentError(`unknown defect ${d} (known: ${known.join(', ')})`);
+  for (const d of o.defect) if (!known.includes(d)) throw new UsageError(`unknown defect ${d} (known: ${known.join(', ')})`);
   return {
     iterations: o.iterations ?? envInt('BENCH_ITERATIONS', 10),
     milestones: o.milestones ?? envInt('BENCH_MILESTONES', 24),
@@ -62,7 +64,7 @@ async function main(): Promise<number> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (err) {
-    if ((err as { code?: string }).code === 'commander.helpDisplayed') return 0;
+    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' ? 0 : 2; // commander has said why
     process.stderr.write(`bench: ${(err as Error).message}\n`);
     return 2;
   }
