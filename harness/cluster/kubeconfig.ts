@@ -16,18 +16,22 @@
  * Node loss is unsupported here (there is no safe generic way to take a
  * node of someone's cluster down): a typed error, so the fault is "not hit".
  *
- * Vault is reached at each pod's IP (`https://<podIP>:8200`), which works
- * when the harness runs inside the cluster network or the pod network is
- * routed; elsewhere, run the harness in a pod or use a routed VPN. The
- * TLS name checked is `vaultServerName` (default: the pod's
- * `<pod>.<fullname>-internal` name, which the StarlingX chart's certificate
- * carries), and the CA comes from `caCertPath`.
+ * Vault is reached at each pod's IP (`https://<podIP>:8200`) when the
+ * harness is inside the cluster network or the pod network is routed, and
+ * otherwise through a port-forward per pod over the Kubernetes API
+ * (port-forward.ts). `vaultAccess: 'auto'` (default) probes the first
+ * server's pod IP once and picks. The TLS name checked is
+ * `vaultServerName` (default: the pod's `<pod>.<fullname>-internal` name,
+ * which the StarlingX chart's certificate carries), whatever the route, and
+ * the CA comes from `caCertPath`.
  */
 import { readFile } from 'node:fs/promises';
+import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { nowMs } from '../common/clock.js';
 import { EnvironmentError, RekeyChaosError, UsageError } from '../common/errors.js';
+import { PodPortForwards } from './port-forward.js';
 import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults, VaultEndpoint } from './backend.js';
 
 export interface KubeconfigBackendOptions {
@@ -40,6 +44,24 @@ export interface KubeconfigBackendOptions {
   vaultServerName?: (pod: string, names: ClusterNames) => string;
   killCommands?: { server?: string[]; manager?: string[] };
   containers?: { server?: string; manager?: string };
+  /** how the harness reaches Vault: pod IPs, port-forwards, or probe once and pick (default) */
+  vaultAccess?: 'auto' | 'pod-ip' | 'port-forward';
+}
+
+const VAULT_PORT = 8200;
+
+/** Can this machine open a TCP connection to host:port within timeoutMs? */
+export function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 export class UnsupportedFaultError extends RekeyChaosError {
@@ -54,6 +76,8 @@ export class KubeconfigBackend implements ClusterBackend {
   readonly name = 'kubeconfig' as const;
   private readonly kc = new k8s.KubeConfig();
   private readonly names: ClusterNames;
+  private forwards: PodPortForwards | undefined;
+  private access: Promise<'pod-ip' | 'port-forward'> | undefined;
 
   constructor(private readonly options: KubeconfigBackendOptions = {}) {
     const fullname = options.release ?? 'sva-vault';
@@ -79,6 +103,14 @@ export class KubeconfigBackend implements ClusterBackend {
     const core = this.kc.makeApiClient(k8s.CoreV1Api);
     const names = this.names;
     const serverName = this.options.vaultServerName ?? ((pod: string, n: ClusterNames) => `${pod}.${n.fullname}-internal`);
+    const endpointOf = async (pod: k8s.V1Pod): Promise<VaultEndpoint> => {
+      const name = pod.metadata!.name!;
+      const servername = serverName(name, names);
+      if ((await this.vaultAccess(pod.status!.podIP!)) === 'pod-ip') return { pod: name, url: `https://${pod.status!.podIP}:${VAULT_PORT}`, servername };
+      this.forwards ??= new PodPortForwards(this.kc, names.namespace, VAULT_PORT);
+      const fwd = await this.forwards.forPod(name, pod.metadata!.uid ?? '');
+      return { pod: name, url: `https://127.0.0.1:${fwd.localPort}`, servername };
+    };
     return {
       backend: 'kubeconfig',
       names,
@@ -87,11 +119,16 @@ export class KubeconfigBackend implements ClusterBackend {
       statusRateMs: this.options.statusRateMs ?? 5000,
       async vaultEndpoints(): Promise<VaultEndpoint[]> {
         const pods = await core.listNamespacedPod({ namespace: names.namespace, labelSelector: names.serverLabelSelector });
-        return pods.items
-          .filter((p) => p.status?.podIP && !p.metadata?.deletionTimestamp)
-          .map((p) => ({ pod: p.metadata!.name!, url: `https://${p.status!.podIP}:8200`, servername: serverName(p.metadata!.name!, names) }));
+        return Promise.all(pods.items.filter((p) => p.status?.podIP && !p.metadata?.deletionTimestamp).map(endpointOf));
       },
     };
+  }
+
+  /** The route to Vault, decided once: the user's choice, or a probe of the first pod IP seen. */
+  vaultAccess(podIp: string): Promise<'pod-ip' | 'port-forward'> {
+    const wanted = this.options.vaultAccess ?? 'auto';
+    this.access ??= wanted !== 'auto' ? Promise.resolve(wanted) : tcpReachable(podIp, VAULT_PORT).then((ok) => (ok ? 'pod-ip' : 'port-forward'));
+    return this.access;
   }
 
   /** No lifecycle: verify that three servers and a manager exist. */
@@ -134,6 +171,8 @@ export class KubeconfigBackend implements ClusterBackend {
   }
 
   async down(): Promise<void> {
-    // Nothing was started: an existing cluster is left as it was found.
+    // Nothing was started in the cluster: it is left as it was found; only local port-forward listeners close.
+    await this.forwards?.closeAll();
+    this.forwards = undefined;
   }
 }

@@ -20,6 +20,7 @@ import { collectPodLogs } from './collect.js';
 import type { AuditResult, InitialState, IterationDriver, Observation } from './driver.js';
 import { isSettled, serverStates } from './health.js';
 import type { OpenCluster, RunOptions } from './runner.js';
+import { snapshotSet } from '../observe/set-snapshot.js';
 import { auditEndState } from './audits.js';
 import { startObservation } from './observation.js';
 import { secretValuesOf } from './secret-values.js';
@@ -158,16 +159,26 @@ export class ClusterDriver implements IterationDriver {
     return { invariants, outcome: outcomeOf(record, invariants) };
   }
 
-  /** Redeploy only when the cluster is not clean: artefacts left, cluster-key incomplete, or Vault not settled. */
+  /**
+   * Redeploy only when the cluster is not clean: artefacts left, cluster-key
+   * incomplete or inconsistent (a garbled share passes a three-share check
+   * but would poison every later iteration), or Vault not settled.
+   */
   async recover(): Promise<boolean> {
     try {
-      const clean = (await this.leftovers()).length === 0 && (await this.initial().then(() => true, () => false));
-      if (clean && isSettled(await serverStates(await this.handle.vaultEndpoints(), this.handle.caCertPem), 3)) return true;
+      if (await this.isClean()) return true;
       await this.backend.deploy({ manager: this.manager });
       return true;
     } catch {
       return false;
     }
+  }
+
+  private async isClean(): Promise<boolean> {
+    if ((await this.leftovers()).length > 0) return false;
+    const key = await snapshotSet('cluster-key', await this.secretMap());
+    if (key.state !== 'complete' || key.consistent === false) return false;
+    return isSettled(await serverStates(await this.handle.vaultEndpoints(), this.handle.caCertPem), 3);
   }
 }
 

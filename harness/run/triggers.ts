@@ -59,7 +59,7 @@ export class ArmedFaults {
       const t = s.planned.trigger;
       if ('atMs' in t) {
         const aimAt = requestedAt + t.atMs;
-        s.timer = setTimeout(() => void this.fire(s, aimAt, aimAt), Math.max(0, aimAt - nowMs()));
+        this.at(s, aimAt, () => void this.fire(s, aimAt, aimAt));
       }
     }
   }
@@ -76,13 +76,25 @@ export class ArmedFaults {
       if (!('after' in t) || t.after !== e.name || t.occurrence !== n || s.triggeredAt !== undefined) continue;
       s.triggeredAt = e.t;
       if (t.offsetMs > 0) {
-        s.inFlight = new Promise<void>((resolve) => {
-          s.timer = setTimeout(() => resolve(this.fire(s, e.t, e.t + t.offsetMs)), t.offsetMs);
-        });
+        s.inFlight = new Promise<void>((resolve) => this.at(s, e.t + t.offsetMs, () => resolve(this.fire(s, e.t, e.t + t.offsetMs))));
       } else {
         void this.fire(s, e.t, e.t);
       }
     }
+  }
+
+  /**
+   * Runs `fn` at `aimAt` (nowMs clock), never before: Node timers work in
+   * whole milliseconds and may fire up to one early, so an early wake-up waits
+   * out the rest.
+   */
+  private at(s: FaultState, aimAt: number, fn: () => void): void {
+    const wait = () => {
+      const left = aimAt - nowMs();
+      if (left <= 0) return fn();
+      s.timer = setTimeout(wait, Math.ceil(left));
+    };
+    wait();
   }
 
   private fire(s: FaultState, triggeredAt: number, aimAt: number): Promise<void> {

@@ -10,16 +10,13 @@ import path from 'node:path';
 import { EnvironmentError, UsageError } from '../../harness/common/errors.js';
 import { createBackend } from '../../harness/cluster/index.js';
 import type { ClusterBackend } from '../../harness/cluster/backend.js';
-import { UnsupportedFaultError } from '../../harness/cluster/kubeconfig.js';
+import { KubeconfigBackend, tcpReachable, UnsupportedFaultError } from '../../harness/cluster/kubeconfig.js';
+import net from 'node:net';
 import { readDaemonPid, pidAlive } from '../../harness/embedded/agent/state-files.js';
 
-/**
- * Backends load lazily (dynamic import), and under tsx a lazily imported module graph
- * can hold a second copy of the error classes: compare the typed error by name and exit code.
- */
-function expectTyped(err: unknown, cls: { name: string }, exitCode: number): void {
-  expect(err, 'an error').to.be.instanceOf(Error);
-  expect((err as Error).name).to.equal(cls.name);
+/** Backends load lazily (dynamic import); the classes are still the ones imported here (module-identity.test.ts). */
+function expectTyped(err: unknown, cls: abstract new (...args: never[]) => Error, exitCode: number): void {
+  expect(err, 'an error').to.be.instanceOf(cls);
   expect((err as { exitCode?: number }).exitCode).to.equal(exitCode);
 }
 
@@ -73,5 +70,23 @@ describe('harness/cluster backends (embedded control plane)', function () {
     expectTyped(err, EnvironmentError, 3);
     const unknown = await createBackend('nope' as 'embedded').then(() => undefined, (e: unknown) => e);
     expectTyped(unknown, UsageError, 2);
+  });
+
+  it('kubeconfig: Vault is reached at pod IPs when they answer, through port-forwards when not, or as the user says', async () => {
+    const server = net.createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.46.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      expect(await tcpReachable('127.46.0.1', port)).to.equal(true);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    expect(await tcpReachable('127.46.0.1', port)).to.equal(false); // closed: refused at once
+
+    // 127.46.0.250 has nothing on 8200 in this suite: auto picks the port-forward, once, whatever the later pods say.
+    const auto = new KubeconfigBackend({});
+    expect(await Promise.all([auto.vaultAccess('127.46.0.250'), auto.vaultAccess('127.0.0.1')])).to.deep.equal(['port-forward', 'port-forward']);
+    expect(await new KubeconfigBackend({ vaultAccess: 'pod-ip' }).vaultAccess('127.46.0.250')).to.equal('pod-ip');
+    expect(await new KubeconfigBackend({ vaultAccess: 'port-forward' }).vaultAccess('127.46.0.250')).to.equal('port-forward');
   });
 });
