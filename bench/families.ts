@@ -5,6 +5,7 @@
  * whole procedure, so the sample sees early and late faults alike).
  */
 import type { Outcome, RunRecord } from '../harness/common/record.js';
+import { redact } from '../harness/common/redact.js';
 import type { Catalog } from '../matrix/catalog.js';
 import { FAMILY_IDS, type IterationRef } from '../matrix/selection.js';
 import { buildItems } from '../harness/cli/run-exec.js';
@@ -56,6 +57,28 @@ export interface FamilyTiming {
   /** wall median / the procedure's configured time */
   overhead_ratio: number;
   phases: ReturnType<typeof phaseProfile>;
+  /** every iteration the reference manager did not pass: evidence for the harness, or a finding */
+  not_passed: NotPassed[];
+}
+
+export interface NotPassed {
+  scenario: string;
+  iteration: number;
+  outcome: Outcome;
+  /** the failed invariants' messages, or the runner's error, or the fault's miss reason */
+  why: string[];
+  replay: string;
+}
+
+export function notPassed(records: readonly RunRecord[]): NotPassed[] {
+  return records
+    .filter((r) => r.outcome !== 'passed')
+    .map((r) => {
+      const failed = r.invariants.filter((i) => i.status === 'failed').map((i) => `${i.id}: ${i.message}`);
+      const misses = r.faults.filter((f) => !f.landed && f.missReason).map((f) => `fault ${f.index}: ${f.missReason}`);
+      const why = [...failed, ...(r.error ? [r.error] : []), ...misses].map((w) => redact(w));
+      return { scenario: r.scenario.id, iteration: r.plan.iteration, outcome: r.outcome, why, replay: r.replay };
+    });
 }
 
 /** Records that actually ran (an iteration the runner could not even start has no duration). */
@@ -85,6 +108,7 @@ export function summarizeFamily(sample: FamilySampleRefs, records: readonly RunR
     ...(procedures.length > 0 ? { procedure_median_s: round(summarize(procedures, `${sample.family} procedure time`).median) } : {}),
     overhead_ratio: round(wall.median / configuredS, 1),
     phases: phaseProfile(ran),
+    not_passed: notPassed(records),
   };
 }
 

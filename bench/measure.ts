@@ -16,7 +16,7 @@ import { DEFECTS } from '../manager/defects/registry.js';
 import type { Catalog } from '../matrix/catalog.js';
 import { REFERENCE_STATUS_RATE_MS } from '../matrix/plan.js';
 import { MeasurementError } from './errors.js';
-import { faultedIterationSeconds, familySample, measureFamilies } from './families.js';
+import { faultedIterationSeconds, familySample, measureFamilies, notPassed } from './families.js';
 import { injectionLatency, injectionSamples, milestoneSample } from './injection.js';
 import { profileSnapshot } from './injection-path.js';
 import { baselineOutcomes, baselineRefs, candidateKey, checkCandidates, measureDefect, mutationSummary, type DefectResult } from './mutation.js';
@@ -97,6 +97,7 @@ export async function measureAll(report: BenchReport, options: BenchOptions, cat
       log(`bench: ${unique.length} milestone iterations (injection sample ${options.milestones} + mutation baseline), reference manager`);
       const batch = await s.run(buildItems(unique, { backend: 'embedded', manager: 'reference', timescale: options.timescale }), { kind: 'reference' });
       referenceRecords.push(...batch.summary.results.map((r) => r.record));
+      report.milestone_batch = { n: referenceRecords.length, outcomes: batch.summary.counts, not_passed: notPassed(referenceRecords) };
       const latency = injectionLatency(referenceRecords);
       report.injection_p50_ms = latency.p50_ms;
       report.injection_p95_ms = latency.p95_ms;

@@ -6,7 +6,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { FamilyTiming } from './families.js';
+import type { FamilyTiming, NotPassed } from './families.js';
 import type { InjectionLatency, InjectionSample } from './injection.js';
 import type { SnapshotProfile } from './injection-path.js';
 import type { MachineInfo } from './machine.js';
@@ -29,6 +29,8 @@ export interface BenchDetails {
   families?: FamilyTiming[];
   matrix?: MatrixThroughput;
   injection?: InjectionLatency & { description: string; samples: InjectionSample[]; snapshot_before_fault?: SnapshotProfile };
+  /** the reference manager on the milestone sample and the mutation candidates */
+  milestone_batch?: { n: number; outcomes: Record<string, number>; not_passed: NotPassed[] };
   rss?: RssReport & { description: string };
   mutation?: MutationSummary & { defects: DefectResult[] };
   errors: string[];

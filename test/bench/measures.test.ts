@@ -38,6 +38,10 @@ describe('bench/families: the per-family sample and its timing', () => {
     const t = summarizeFamily(sample, records, 10_500, 0.5);
     expect(t).to.deep.include({ family: 'F2', n: 3, wall_median_s: 3, wall_p95_s: 4, wall_mean_s: 3, cycle_mean_s: 3.5, procedure_median_s: 1, overhead_ratio: 6 });
     expect(t.outcomes).to.deep.equal({ passed: 2, timeout: 1 });
+    expect(t.not_passed).to.deep.equal([{ scenario: 'F2', iteration: 0, outcome: 'timeout', why: [], replay: '' }]);
+    const failed = record({ wallMs: 1000, outcome: 'failed', failed: ['I4'], iteration: 7 });
+    failed.replay = 'rekey-chaos replay x';
+    expect(summarizeFamily(sample, [failed], 1000, 0.5).not_passed).to.deep.equal([{ scenario: 'F2', iteration: 7, outcome: 'failed', why: ['I4: fixture'], replay: 'rekey-chaos replay x' }]);
     const notRun = record({ wallMs: 0, outcome: 'environment-error' });
     expect(() => summarizeFamily(sample, [notRun], 1, 0.5)).to.throw(MeasurementError, /none of the 1 iterations ran/);
   });
