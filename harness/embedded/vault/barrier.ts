@@ -48,6 +48,10 @@ export async function rotate(core: VaultCore, generation: KeyGeneration): Promis
     const barrier = core.store.barrier()!;
     const next = barrier.generation + 1;
     core.store.writeBarrier({ ...barrier, generation: next, generations: { ...barrier.generations, [String(next)]: generation } });
+    // Announce the rotation in the same synchronous step as its commit: a kill -9 between commit and
+    // announcement left a committed rotation the feed never reported (exact I1 then judged custody
+    // against a key no longer in effect, in this iteration and every later one).
+    core.announceRotation(next, generation);
     const now = Date.now();
     for (const [pod, m] of Object.entries(core.store.members())) {
       const live = pod === core.pod || (m.unsealed && processAlive(m.pid) && now - m.heartbeatAt <= liveWithinMs);

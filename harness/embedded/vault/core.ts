@@ -198,12 +198,16 @@ export class VaultCore {
     }
   }
 
-  /** Announces a rotation that this (active) server committed. */
+  /** The feed lines of a rotation this (active) server is committing; called inside the commit's lock, right after the write. */
+  announceRotation(generation: number, gen: KeyGeneration): void {
+    this.feed.emit({ event: 'rotated', keyFp: gen.keyFp });
+    this.feed.emit({ event: 'key-in-effect', keyFp: gen.keyFp, epoch: generation });
+  }
+
+  /** After the commit: this server's own view of the rotation it committed. */
   noteRotation(generation: number, gen: KeyGeneration): void {
     this.cachedConfig = { shares: gen.shares, threshold: gen.threshold };
     info(`rotated unseal key to generation ${generation} (key ${gen.keyFp})`);
-    this.feed.emit({ event: 'rotated', keyFp: gen.keyFp });
-    this.feed.emit({ event: 'key-in-effect', keyFp: gen.keyFp, epoch: generation });
     this.emitNodeKeyIfChanged();
   }
 
