@@ -44,16 +44,17 @@ export const CATCHES: Record<string, Catcher> = {
 };
 
 /**
- * Variants no fault schedule reaches from a clean start on the embedded
- * backend: each mishandles only a state the reference procedure never
- * creates (`cluster-rekey-verified` recorded while Vault still uses the old
- * key). D's model-based test (test/manager/defects.test.ts) catches them from
- * that seeded state; the harness has no way to start an iteration there.
+ * Variants no scenario catches reliably on the embedded backend, and why.
+ * The first two mishandle only a state the reference procedure never creates
+ * from a clean start (`cluster-rekey-verified` recorded while Vault still
+ * uses the old key); D's model-based test (test/manager/defects.test.ts)
+ * catches them from that seeded state, and the harness has no way to start an
+ * iteration there. The third needs a failover inside a burst of a few ms.
  */
 export const UNREACHABLE: Record<string, string> = {
   'delete-key-before-backup-validated':
     'trusts a partial backup only matters when cluster-rekey is not the key in effect; from a clean start verified always means Vault rotated, and a server that missed the rotation is unsealed (with cluster-key) before any shuffle step',
   'finalize-before-audit': 'skips the audit of cluster-key, which after a correct shuffle always holds the key in effect; only a premature verified milestone makes that audit fail',
   'stale-rekey-status-after-failover':
-    'needs a failover between the status read of a pass and the end of that pass (inside the authenticate or verify burst, a few ms); milestone triggers after vault-auth-progress-1 / vault-verify-progress-1 land after that burst',
+    'needs a failover between the status read of a pass and the end of that pass (inside the authenticate or verify burst, a few ms). M-vault-verify-progress-1-kill-active caught it once in three runs (I5, I2, I3: stuck on a rekey the new active does not have); trigger-to-kill latency (p50 ~44 ms) usually lands after the burst',
 };
