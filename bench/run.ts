@@ -50,7 +50,7 @@ function parseOptions(argv: string[]): BenchOptions {
   for (const d of o.defect) if (!known.includes(d)) throw new UsageError(`unknown defect ${d} (known: ${known.join(', ')})`);
   return {
     iterations: o.iterations ?? envInt('BENCH_ITERATIONS', 10),
-    milestones: o.milestones ?? envInt('BENCH_MILESTONES', 24),
+    milestones: o.milestones ?? envInt('BENCH_MILESTONES', 12),
     full: o.full ?? false,
     defects: o.defect.length > 0 ? o.defect : known,
     out: o.out,
