@@ -25,7 +25,7 @@ export const DEFAULT_STATE_DIR = '.rekey-chaos/embedded';
 export const DEFAULT_IP_BASE = '127.42.0';
 const DAEMON_MAIN = path.join(REPO_ROOT, 'harness', 'embedded', 'daemon.ts');
 /** Everything a cluster writes into its state dir; only these are removed when a stale dir is reused. */
-const STATE_ENTRIES = ['config.json', 'state.json', 'daemon.pid', 'kubeconfig', 'daemon.log', 'pids', 'logs', 'pki', 'vault'];
+const STATE_ENTRIES = ['config.json', 'state.json', 'daemon.pid', 'kubeconfig', 'pod-kubeconfig', 'daemon.log', 'pids', 'logs', 'pki', 'vault'];
 
 export interface EmbeddedClusterOptions {
   stateDir?: string;
@@ -43,6 +43,8 @@ export interface EmbeddedClusterOptions {
   statusRateMs?: number;
   /** the Vault double's harness-only key feed (default on) */
   feed?: boolean;
+  /** the Vault double's harness-only milestone gates, VAULT_DOUBLE_HARNESS_API (default on; see harness/faults/gates.ts) */
+  gates?: boolean;
   vaultOptions?: Record<string, unknown>;
   backoff?: Partial<BackoffOptions>;
   /** how long the daemon may take to serve (default 30 s) */
@@ -236,7 +238,7 @@ async function deploy(cluster: EmbeddedCluster, options: EmbeddedClusterOptions,
     const feed = options.feed ?? true;
     if (feed) cluster.keyFeedPath = vaultFeedPath(dir);
     await cluster.agent.putWorkload(
-      vaultServerWorkload({ stateDir: dir, namespace: state.namespace, fullname: state.fullname, feed, ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}) }),
+      vaultServerWorkload({ stateDir: dir, namespace: state.namespace, fullname: state.fullname, feed, harnessApi: options.gates ?? true, ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}) }),
     );
     cluster.deployed.vault = true;
     log(`deployed Vault: ${state.fullname}-0..2 (${VAULT_MAIN})`);

@@ -4,8 +4,9 @@
  *
  *   node --import tsx harness/embedded/daemon.ts --state-dir DIR
  *
- * Reads `<stateDir>/config.json`, writes `daemon.pid`, `kubeconfig` and,
- * once everything serves, `state.json` with ready:true. On SIGTERM/SIGINT it
+ * Reads `<stateDir>/config.json`, writes `daemon.pid`, `kubeconfig` (the
+ * harness's credential), `pod-kubeconfig` (the pods' credential, their
+ * KUBECONFIG) and, once everything serves, `state.json` with ready:true. On SIGTERM/SIGINT it
  * stops every pod (SIGTERM, grace, SIGKILL), closes its servers, removes
  * state.json and daemon.pid, and exits 0.
  */
@@ -16,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { nowMs } from '../common/clock.js';
 import { startApiServer, type ApiServer } from './apiserver/server.js';
 import { ObjectStore } from './apiserver/store.js';
-import { writeKubeconfig } from './apiserver/kubeconfig.js';
+import { podKubeconfigPath, POD_KUBECONFIG_CLUSTER, writeKubeconfig } from './apiserver/kubeconfig.js';
 import { NodeAgent } from './agent/agent.js';
 import { AGENT_API_PREFIX, handleAgentApi } from './agent/agent-api.js';
 import { proxyAddress } from './agent/ip-pool.js';
@@ -48,10 +49,14 @@ async function main(): Promise<void> {
   writeAtomically(stateFile(stateDir, 'daemon.pid'), `${process.pid}\n`, 0o644);
 
   const token = randomBytes(24).toString('hex');
+  // A second credential for the cluster's own programs, so the API server can tell their writes
+  // from the harness's (write gates hold only theirs).
+  const podToken = randomBytes(24).toString('hex');
   const kubeconfig = stateFile(stateDir, 'kubeconfig');
+  const podKubeconfig = podKubeconfigPath(stateDir);
   const store = new ObjectStore();
   const pods = podStoreOf(store);
-  const agent = new NodeAgent({ stateDir, ipBase: config.ipBase, nodes: config.nodes, store: pods, kubeconfigPath: kubeconfig, backoff: config.backoff, defaultCwd: REPO_ROOT, log });
+  const agent = new NodeAgent({ stateDir, ipBase: config.ipBase, nodes: config.nodes, store: pods, kubeconfigPath: podKubeconfig, backoff: config.backoff, defaultCwd: REPO_ROOT, log });
   attachAgentToStore(store, agent);
   let api: ApiServer | undefined;
   let proxy: ServiceProxy | undefined;
@@ -78,7 +83,7 @@ async function main(): Promise<void> {
       );
     });
 
-  api = await startApiServer({ store, token, logProvider: agentLogProvider(agent) });
+  api = await startApiServer({ store, token, podToken, logProvider: agentLogProvider(agent) });
   api.registerExtension(AGENT_API_PREFIX, (req, res, rest) => handleAgentApi(agent, req, res, rest.split('/').filter((s) => s !== '').map(decodeURIComponent)));
   proxy = new ServiceProxy({
     host: proxyAddress(config.ipBase),
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
   });
   await proxy.start();
   await writeKubeconfig(kubeconfig, { server: api.url, token, namespace: config.namespace, caPem: api.caPem });
+  await writeKubeconfig(podKubeconfig, { server: api.url, token: podToken, namespace: config.namespace, caPem: api.caPem, clusterName: POD_KUBECONFIG_CLUSTER });
   for (const workload of config.workloads ?? []) await agent.putWorkload(workload);
 
   const state: ClusterState = {

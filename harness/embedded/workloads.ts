@@ -19,6 +19,8 @@ export interface VaultWorkloadOptions {
   replicas?: number;
   /** write the harness-only key feed to <stateDir>/vault/feed.jsonl */
   feed?: boolean;
+  /** serve the harness-only milestone gates (VAULT_DOUBLE_HARNESS_API=1; harness/embedded/vault/gates.ts) */
+  harnessApi?: boolean;
   /** named switches of the double (VAULT_DOUBLE_OPTIONS) */
   vaultOptions?: Record<string, unknown>;
   /** node per ordinal (default: ordinal i on node i of the cluster) */
@@ -44,6 +46,7 @@ export function vaultServerWorkload(o: VaultWorkloadOptions): WorkloadSpec {
     VAULT_DOUBLE_CA_KEY: path.join(stateDir, 'pki', 'ca.key'),
   };
   if (o.feed) env.VAULT_DOUBLE_FEED = vaultFeedPath(stateDir);
+  if (o.harnessApi) env.VAULT_DOUBLE_HARNESS_API = '1';
   if (o.vaultOptions && Object.keys(o.vaultOptions).length > 0) env.VAULT_DOUBLE_OPTIONS = JSON.stringify(o.vaultOptions);
   return {
     name: o.fullname,

@@ -6,11 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { mediaType, parseJson, queryFlag, queryInt, readBody, sendJson } from './http-util.js';
+import { mediaType, parseJson, queryFlag, queryInt, sendJson } from './http-util.js';
 import { applyPatch } from './patch.js';
 import { servePodLog, type LogProvider } from './pod-log.js';
 import { badRequest, conflict, methodNotAllowed, notFound, unknownPath, unsupportedMediaType } from './status.js';
 import type { KubeObject, ObjectStore } from './store.js';
+import { includeObjectOf, toTable, wantsTable } from './table.js';
 import { serveWatch, type WatchRegistry } from './watch-stream.js';
 
 export interface CoreContext {
@@ -21,16 +22,29 @@ export interface CoreContext {
   logProvider: () => LogProvider | undefined;
 }
 
-/** `segments` are the decoded path parts after `/api/v1`. */
-export async function handleCore(ctx: CoreContext, req: IncomingMessage, res: ServerResponse, segments: string[], query: URLSearchParams): Promise<void> {
+/**
+ * `segments` are the decoded path parts after `/api/v1`; `body` is the
+ * request body, read by the caller before dispatch. Every write runs
+ * synchronously from this call to its store commit (no await on the way),
+ * so an admission check made just before the call still holds at the commit
+ * (see write-gates.ts).
+ */
+export async function handleCore(
+  ctx: CoreContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  segments: string[],
+  query: URLSearchParams,
+  body: Buffer,
+): Promise<void> {
   const method = req.method ?? 'GET';
   if (query.get('dryRun')) throw badRequest('dryRun is not supported by the embedded API server');
   if (segments[0] === 'namespaces' && segments.length <= 2) return namespaces(ctx, res, method, segments[1]);
-  if (segments.length === 1) return collection(ctx, req, res, method, segments[0]!, undefined, query);
+  if (segments.length === 1) return collection(ctx, req, res, method, segments[0]!, undefined, query, body);
   if (segments[0] !== 'namespaces' || segments.length < 3) throw unknownPath();
   const [, namespace, resource, name, sub, ...rest] = segments as [string, string, string, string?, string?, ...string[]];
-  if (name === undefined) return collection(ctx, req, res, method, resource, namespace, query);
-  if (sub === undefined) return object(ctx, req, res, method, resource, namespace, name, query);
+  if (name === undefined) return collection(ctx, req, res, method, resource, namespace, query, body);
+  if (sub === undefined) return object(ctx, req, res, method, resource, namespace, name, query, body);
   if (resource === 'pods' && sub === 'log' && rest.length === 0) {
     if (method !== 'GET') throw methodNotAllowed(method);
     return servePodLog(req, res, ctx.store, ctx.logProvider(), namespace, name, query);
@@ -38,7 +52,7 @@ export async function handleCore(ctx: CoreContext, req: IncomingMessage, res: Se
   throw unknownPath();
 }
 
-async function collection(
+function collection(
   ctx: CoreContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -46,7 +60,8 @@ async function collection(
   resource: string,
   namespace: string | undefined,
   query: URLSearchParams,
-): Promise<void> {
+  raw: Buffer,
+): void {
   const def = ctx.store.resource(resource);
   if (method === 'GET' && queryFlag(query, 'watch')) {
     serveWatch(req, res, { store: ctx.store, resource, namespace, query, registry: ctx.watches, bookmarkIntervalMs: ctx.bookmarkIntervalMs });
@@ -57,13 +72,17 @@ async function collection(
       ...(query.get('labelSelector') !== null ? { labelSelector: query.get('labelSelector')! } : {}),
       ...(query.get('fieldSelector') !== null ? { fieldSelector: query.get('fieldSelector')! } : {}),
     });
+    if (wantsTable(req.headers.accept)) {
+      sendJson(res, 200, toTable(def, list.items, list.resourceVersion, includeObjectOf(query)));
+      return;
+    }
     // Items of a real list carry no kind/apiVersion of their own.
     const items = list.items.map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
     sendJson(res, 200, { kind: `${def.kind}List`, apiVersion: 'v1', metadata: { resourceVersion: list.resourceVersion }, items });
     return;
   }
   if (method === 'POST' && namespace !== undefined) {
-    const body = asObject(await jsonBody(ctx, req, `create ${resource}`));
+    const body = asObject(jsonBody(req, raw, `create ${resource}`));
     const meta = (body.metadata ?? {}) as Record<string, unknown>;
     if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace)
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
@@ -73,7 +92,7 @@ async function collection(
   throw methodNotAllowed(method);
 }
 
-async function object(
+function object(
   ctx: CoreContext,
   req: IncomingMessage,
   res: ServerResponse,
@@ -82,18 +101,22 @@ async function object(
   namespace: string,
   name: string,
   query: URLSearchParams,
-): Promise<void> {
+  raw: Buffer,
+): void {
   const def = ctx.store.resource(resource);
   const keepStatus = (current: KubeObject, next: KubeObject) => {
     if (def.hasStatus) next.status = current.status;
     return next;
   };
   switch (method) {
-    case 'GET':
-      sendJson(res, 200, ctx.store.get(resource, namespace, name));
+    case 'GET': {
+      const found = ctx.store.get(resource, namespace, name);
+      if (wantsTable(req.headers.accept)) sendJson(res, 200, toTable(def, [found], found.metadata.resourceVersion, includeObjectOf(query)));
+      else sendJson(res, 200, found);
       return;
+    }
     case 'PUT': {
-      const body = asObject(await jsonBody(ctx, req, `update ${resource}`)) as KubeObject;
+      const body = asObject(jsonBody(req, raw, `update ${resource}`)) as KubeObject;
       const meta = (body.metadata ?? {}) as Record<string, unknown>;
       if (meta.name !== undefined && meta.name !== name) throw badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
       const expected = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : undefined;
@@ -107,7 +130,7 @@ async function object(
       const type = mediaType(req.headers['content-type']);
       if (!['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'].includes(type))
         throw unsupportedMediaType(type);
-      const patch = await jsonBody(ctx, req, `patch ${resource}`);
+      const patch = jsonBody(req, raw, `patch ${resource}`);
       const current = ctx.store.get(resource, namespace, name);
       const patched = asObject(applyPatch(type, current, patch)) as KubeObject;
       const rv = (patched.metadata as Record<string, unknown> | undefined)?.resourceVersion;
@@ -118,7 +141,7 @@ async function object(
       return;
     }
     case 'DELETE': {
-      const options = await deleteOptions(ctx, req, query);
+      const options = deleteOptions(raw, query);
       const current = ctx.store.get(resource, namespace, name);
       const pre = options.preconditions;
       if (pre?.uid !== undefined && pre.uid !== current.metadata.uid) throw conflict(resource, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
@@ -175,11 +198,10 @@ interface DeleteOptions {
 }
 
 /** Merges `gracePeriodSeconds` from the query with a DeleteOptions body (the body wins, as in Kubernetes). */
-async function deleteOptions(ctx: CoreContext, req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
+function deleteOptions(raw: Buffer, query: URLSearchParams): DeleteOptions {
   const out: DeleteOptions = {};
   const fromQuery = queryInt(query, 'gracePeriodSeconds');
   if (fromQuery !== undefined) out.gracePeriodSeconds = fromQuery;
-  const raw = await readBody(req, ctx.maxBodyBytes);
   if (raw.length === 0) return out;
   const body = asObject(parseJson(raw, 'DeleteOptions'));
   if (body.dryRun !== undefined && (!Array.isArray(body.dryRun) || body.dryRun.length > 0)) throw badRequest('dryRun is not supported by the embedded API server');
@@ -192,9 +214,8 @@ async function deleteOptions(ctx: CoreContext, req: IncomingMessage, query: URLS
   return out;
 }
 
-async function jsonBody(ctx: CoreContext, req: IncomingMessage, what: string): Promise<unknown> {
+function jsonBody(req: IncomingMessage, body: Buffer, what: string): unknown {
   const type = mediaType(req.headers['content-type']);
-  const body = await readBody(req, ctx.maxBodyBytes);
   if (req.method !== 'PATCH' && type !== '' && type !== 'application/json') throw unsupportedMediaType(type);
   return parseJson(body, what);
 }

@@ -55,7 +55,31 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
+/** Answers that must wait (a write gate closed by this very request); see holdReply. */
+const replyHolds = new WeakMap<ServerResponse, Promise<void>>();
+
+/**
+ * The next answer sent on `res` waits until `until` settles. The request's
+ * effect is already committed; only the client's knowledge of it waits. A
+ * client gone meanwhile gets nothing.
+ */
+export function holdReply(res: ServerResponse, until: Promise<void>): void {
+  replyHolds.set(res, until);
+}
+
 export function sendJson(res: ServerResponse, code: number, body: unknown): void {
+  const hold = replyHolds.get(res);
+  if (hold) {
+    replyHolds.delete(res);
+    void hold.then(() => {
+      if (!res.destroyed) writeJson(res, code, body);
+    });
+    return;
+  }
+  writeJson(res, code, body);
+}
+
+function writeJson(res: ServerResponse, code: number, body: unknown): void {
   if (res.headersSent) {
     res.destroy();
     return;

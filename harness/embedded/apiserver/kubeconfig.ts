@@ -4,7 +4,7 @@
  * because it holds the bearer token.
  */
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 
 export interface KubeconfigOptions {
@@ -45,3 +45,11 @@ export async function writeKubeconfig(path: string, options: KubeconfigOptions):
   // writeFile's mode only applies to a new file; an existing one may have been wider.
   await chmod(path, 0o600);
 }
+
+/** Where an embedded cluster keeps the pods' kubeconfig (their KUBECONFIG; the harness uses `kubeconfig`). */
+export function podKubeconfigPath(stateDir: string): string {
+  return join(stateDir, 'pod-kubeconfig');
+}
+
+/** Cluster entry name of the pods' kubeconfig (same server, its own token user). */
+export const POD_KUBECONFIG_CLUSTER = 'rekey-chaos-embedded-pods';

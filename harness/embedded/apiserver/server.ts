@@ -9,8 +9,12 @@
  * Without `tls` material an ephemeral CA is made (see serving-cert.ts) and
  * exposed as `caPem` for the kubeconfig.
  *
- * Extensions (the node agent's `/rekey-chaos/v1/...` API, the test-only debug
- * calls) share the port and the token.
+ * Two bearer tokens: the harness's (`token`: users, the harness, kubectl) and,
+ * optionally, the pods' (`podToken`: the cluster's own programs). Both read
+ * and write the API alike; they differ only in the harness-only extensions
+ * (the node agent's `/rekey-chaos/v1/...` API, the write gates, the test-only
+ * debug calls), which answer 403 to the pod credential, and in write gates
+ * (write-gates.ts), which hold the pods' writes, never the harness's.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,11 +22,12 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { handleCore } from './core-routes.js';
 import { apiGroupList, apiVersions, coreResourceList, DEFAULT_GIT_VERSION, versionInfo } from './discovery.js';
-import { DEFAULT_MAX_BODY_BYTES, sendError, sendJson } from './http-util.js';
+import { DEFAULT_MAX_BODY_BYTES, readBody, sendError, sendJson } from './http-util.js';
 import type { LogProvider } from './pod-log.js';
-import { badRequest, methodNotAllowed, unauthorized, unknownPath } from './status.js';
+import { badRequest, forbidden, methodNotAllowed, unauthorized, unknownPath } from './status.js';
 import type { ObjectStore } from './store.js';
 import { ephemeralServingCert, type ServingCert } from './serving-cert.js';
+import { GATES_PREFIX, requestScope, WriteGates, type Credential } from './write-gates.js';
 
 export type { LogProvider, LogRequest } from './pod-log.js';
 
@@ -36,6 +41,11 @@ export interface ApiServerOptions {
   /** 0 = a free port (default). */
   port?: number;
   token: string;
+  /**
+   * Bearer token of the cluster's own programs (pods). Given, the server also
+   * serves the write gates at `/rekey-chaos/v1/gates` (harness token only).
+   */
+  podToken?: string;
   /** gitVersion reported by /version (default v1.30.2, inside the kubectl dispatcher's range). */
   version?: string;
   maxBodyBytes?: number;
@@ -58,6 +68,8 @@ export interface ApiServer {
   store: ObjectStore;
   registerExtension(prefix: string, handler: ExtensionHandler): void;
   setLogProvider(provider: LogProvider | undefined): void;
+  /** The write gates (present when `podToken` was given). */
+  gates?: WriteGates;
   /** Ends every open watch stream cleanly (clients see the server close it). Returns how many. */
   dropWatches(): number;
   close(): Promise<void>;
@@ -65,29 +77,42 @@ export interface ApiServer {
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz', '/livez']);
 
-function tokenMatcher(token: string): (header: string | undefined) => boolean {
+const digest = (token: string) => createHash('sha256').update(token).digest();
+
+/** Which credential an Authorization header carries, or undefined (then 401). */
+function credentialMatcher(token: string, podToken: string | undefined): (header: string | undefined) => Credential | undefined {
   if (token === '') throw badRequest('the API server needs a non-empty bearer token');
-  const want = createHash('sha256').update(token).digest();
+  if (podToken !== undefined && (podToken === '' || podToken === token)) throw badRequest('the pod token must be non-empty and differ from the harness token');
+  const harness = digest(token);
+  const pod = podToken === undefined ? undefined : digest(podToken);
   return (header) => {
     const m = /^Bearer\s+(.+)$/i.exec(header ?? '');
-    if (!m) return false;
-    return timingSafeEqual(createHash('sha256').update(m[1]!.trim()).digest(), want);
+    if (!m) return undefined;
+    const got = digest(m[1]!.trim());
+    if (timingSafeEqual(got, harness)) return 'harness';
+    if (pod && timingSafeEqual(got, pod)) return 'pod';
+    return undefined;
   };
 }
+
+const BODYLESS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { store } = options;
   const host = options.host ?? '127.0.0.1';
   const gitVersion = options.version ?? DEFAULT_GIT_VERSION;
-  const authorized = tokenMatcher(options.token);
+  const credentialOf = credentialMatcher(options.token, options.podToken);
   const extensions = new Map<string, ExtensionHandler>();
   const watches = new Set<() => void>();
   let logProvider = options.logProvider;
   let address = '';
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const gates = options.podToken !== undefined ? new WriteGates(store, maxBodyBytes) : undefined;
+  if (gates) extensions.set(GATES_PREFIX, (req, res, rest) => gates.handleApi(req, res, rest));
 
   const ctx = {
     store,
-    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxBodyBytes,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
     watches: { add: (c: () => void) => void watches.add(c), delete: (c: () => void) => void watches.delete(c) },
     logProvider: () => logProvider,
@@ -115,9 +140,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
       return;
     }
-    if (!authorized(req.headers.authorization)) throw unauthorized();
+    const credential = credentialOf(req.headers.authorization);
+    if (!credential) throw unauthorized();
     const ext = findExtension(path);
-    if (ext) return ext[1](req, res, path.slice(ext[0].length), url.searchParams);
+    if (ext) {
+      if (credential !== 'harness') throw forbidden(`${path} is a harness-only extension; the pod credential may not use it`);
+      return ext[1](req, res, path.slice(ext[0].length), url.searchParams);
+    }
     let segments: string[];
     try {
       segments = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
@@ -141,7 +170,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         readOnly();
         return sendJson(res, 200, apiGroupList());
     }
-    if (segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2) return handleCore(ctx, req, res, segments.slice(2), url.searchParams);
+    if (segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2) {
+      // The whole body first, then admission, then dispatch in the same tick: a write gate that is
+      // open at admission is still open at the commit (handleCore does not yield before it).
+      const body = BODYLESS.has(method) ? Buffer.alloc(0) : await readBody(req, maxBodyBytes);
+      if (gates && !(await gates.admit(credential, method, res))) {
+        res.destroy();
+        return;
+      }
+      return requestScope.run({ credential, method, path, res }, () => handleCore(ctx, req, res, segments.slice(2), url.searchParams, body));
+    }
     throw unknownPath();
   }
 
@@ -197,9 +235,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     setLogProvider(provider) {
       logProvider = provider;
     },
+    ...(gates ? { gates } : {}),
     dropWatches,
     close: () =>
       new Promise<void>((resolve) => {
+        gates?.dispose();
         dropWatches();
         server.close(() => resolve());
         server.closeAllConnections();

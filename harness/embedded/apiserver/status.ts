@@ -15,6 +15,7 @@ export type StatusReason =
   | 'Expired'
   | 'Gone'
   | 'Unauthorized'
+  | 'Forbidden'
   | 'MethodNotAllowed'
   | 'NotAcceptable'
   | 'RequestEntityTooLarge'
@@ -93,6 +94,8 @@ export const gone = (requested: string, oldest: number) =>
   new ApiError(410, 'Expired', `too old resource version: ${requested} (${oldest})`);
 
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
+
+export const forbidden = (message: string) => new ApiError(403, 'Forbidden', message);
 
 export const methodNotAllowed = (method: string) =>
   new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource: ${method}`);

@@ -19,15 +19,34 @@ export type FeedEvent =
   | { event: 'sealed' }
   | { event: 'unsealed' };
 
+export type FeedListener = (e: FeedEvent) => void;
+
 export class Feed {
   private readonly path: string | undefined;
   private readonly server: string;
+  private readonly listeners: FeedListener[] = [];
   constructor(path: string | undefined, server: string) {
     this.path = path && path.length > 0 ? path : undefined;
     this.server = server;
   }
 
+  /**
+   * In-process listeners of every event, called synchronously at the emit
+   * (whether or not a feed file is written). Only harness-only extensions
+   * listen (the gates of gates.ts); nothing that plays Vault may.
+   */
+  subscribe(listener: FeedListener): void {
+    this.listeners.push(listener);
+  }
+
   emit(e: FeedEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(e);
+      } catch {
+        // A listener's failure must not change what the server does.
+      }
+    }
     if (!this.path) return;
     // One write per line with O_APPEND keeps lines of concurrent servers whole.
     try {

@@ -37,6 +37,17 @@ export interface Route {
 /** Runs before a forwarded route's handler; returns a reply to send instead (forwarded answer, 307, 503, 500). */
 export type ForwardHook = (req: ApiRequest) => Promise<ApiReply | undefined>;
 
+/**
+ * A harness-only wrapper around request handling (the milestone gates of
+ * gates.ts; absent unless the harness API is enabled). `extension` answers
+ * its own paths; `run` wraps every request this server handles itself and
+ * may hold it, or drop it (undefined: the client went away, nothing was done).
+ */
+export interface RequestGuard {
+  extension(method: ApiRequest['method'], pathname: string, rawBody: Buffer): ApiReply | undefined;
+  run(method: ApiRequest['method'], pathname: string, res: ServerResponse, handle: () => Promise<ApiReply>): Promise<ApiReply | undefined>;
+}
+
 const MAX_BODY = 1 << 20;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -55,7 +66,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function parseJson(raw: Buffer): Record<string, unknown> {
+export function parseJson(raw: Buffer): Record<string, unknown> {
   const text = raw.toString('utf8').trim();
   if (text === '') return {};
   let value: unknown;
@@ -102,16 +113,19 @@ export function errorReply(err: unknown): ApiReply {
 }
 
 /** The request listener: route, forward when asked, answer with Vault's envelope. */
-export function makeListener(routes: Route[], forwardHook: ForwardHook) {
+export function makeListener(routes: Route[], forwardHook: ForwardHook, guard?: RequestGuard) {
   const byPath = new Map(routes.map((r) => [r.path, r]));
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const head = req.method === 'HEAD';
     try {
       const url = new URL(req.url ?? '/', 'http://double');
-      const route = byPath.get(url.pathname.replace(/\/+$/, ''));
+      const pathname = url.pathname.replace(/\/+$/, '');
+      const route = byPath.get(pathname);
       const raw = await readBody(req);
-      if (!route) return send(res, { status: 404, body: { errors: [] } }, head);
       const method = (req.method === 'POST' ? 'PUT' : req.method) as ApiRequest['method'];
+      const extension = guard?.extension(method, pathname, raw);
+      if (extension) return send(res, extension, head);
+      if (!route) return send(res, { status: 404, body: { errors: [] } }, head);
       const handler = route.methods[method];
       if (!handler) return send(res, { status: 405, body: { errors: [] } }, head);
       const apiReq: ApiRequest = { method, path: url.pathname + url.search, query: url.searchParams, headers: req.headers, body: {}, rawBody: raw, token: tokenOf(req.headers) };
@@ -119,8 +133,16 @@ export function makeListener(routes: Route[], forwardHook: ForwardHook) {
         const forwarded = await forwardHook(apiReq);
         if (forwarded) return send(res, forwarded, head);
       }
-      apiReq.body = method === 'PUT' ? parseJson(raw) : {};
-      send(res, await handler(apiReq), head);
+      const handle = async () => {
+        apiReq.body = method === 'PUT' ? parseJson(raw) : {};
+        return handler(apiReq);
+      };
+      const reply = guard ? await guard.run(method, pathname, res, handle) : await handle();
+      if (reply === undefined) {
+        res.destroy();
+        return;
+      }
+      send(res, reply, head);
     } catch (err) {
       if (!res.headersSent) send(res, errorReply(err), head);
       else res.destroy();

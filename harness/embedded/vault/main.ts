@@ -11,6 +11,7 @@ import { EnvironmentError, exitCodeOf } from '../../common/errors.js';
 import { issueServerCertificate } from '../pki.js';
 import { VaultCore } from './core.js';
 import { Feed } from './feed.js';
+import { VaultGates } from './gates.js';
 import { makeForwardHook } from './forward.js';
 import { Ha } from './ha.js';
 import { makeListener } from './http.js';
@@ -56,9 +57,16 @@ async function main(): Promise<void> {
 
   const address = `https://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
   const registration = new Registration(process.env.KUBECONFIG, namespace, pod, options.labelRetryMs);
-  const core = new VaultCore({ pod, address, store, options, feed: new Feed(process.env.VAULT_DOUBLE_FEED, pod), registration });
+  const feed = new Feed(process.env.VAULT_DOUBLE_FEED, pod);
+  // Harness-only milestone gates: only when the embedded cluster asks for them (never in anything playing real Vault).
+  const gates = process.env.VAULT_DOUBLE_HARNESS_API === '1' ? new VaultGates() : undefined;
+  if (gates) feed.subscribe((e) => gates.onFeedEvent(e));
+  const core = new VaultCore({ pod, address, store, options, feed, registration });
   const ha = new Ha(core);
-  const server = createServer({ cert: leaf.certPem, key: leaf.keyPem, ca: caCertPem }, makeListener(buildRoutes(core, ha), makeForwardHook(core, caCertPem)));
+  const server = createServer(
+    { cert: leaf.certPem, key: leaf.keyPem, ca: caCertPem },
+    makeListener(buildRoutes(core, ha), makeForwardHook(core, caCertPem), gates),
+  );
 
   // A restarted process is sealed: record it, so rotations do not count it as caught up.
   await store.withLock(() => {
@@ -73,12 +81,13 @@ async function main(): Promise<void> {
   });
   ha.start();
   core.emitNodeKeyIfChanged();
-  info(`listening on ${address} (pod ${pod}, options ${JSON.stringify(options)})`);
+  info(`listening on ${address} (pod ${pod}, options ${JSON.stringify(options)}${gates ? ', harness gates on' : ''})`);
 
   const shutdown = (why: string) => {
     info(`shutting down (${why})`);
     ha.stop();
     core.stop();
+    gates?.dispose();
     server.close();
     server.closeAllConnections();
     process.exit(0);
