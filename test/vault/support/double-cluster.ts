@@ -25,6 +25,8 @@ export interface DoubleClusterOptions {
   namespace?: string;
   /** Enable the feed (written to <dir>/feed.jsonl). */
   feed?: boolean;
+  /** Extra environment of every server (e.g. VAULT_DOUBLE_HARNESS_API=1 for the gate suites). */
+  env?: Record<string, string>;
 }
 
 interface ServerSlot {
@@ -105,6 +107,7 @@ export class DoubleCluster implements ConformanceTarget {
     };
     if (this.opts.feed) env.VAULT_DOUBLE_FEED = this.feedPath;
     if (this.opts.kubeconfig) env.KUBECONFIG = this.opts.kubeconfig;
+    Object.assign(env, this.opts.env ?? {});
     const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     slot.child = child;
     slot.exited = new Promise((r) => child.once('exit', () => r()));
