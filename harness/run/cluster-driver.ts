@@ -13,7 +13,8 @@ import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRES
 import { combine } from '../common/shamir.js';
 import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../cluster/backend.js';
 import { createBackend } from '../cluster/index.js';
-import { kubePodApi, type PodApi } from '../faults/cluster-view.js';
+import { kubePodApi } from '../faults/cluster-view.js';
+import { WatchedPods } from '../faults/watched-pods.js';
 import { applyFault } from '../faults/inject.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
 import { collectPodLogs } from './collect.js';
@@ -41,7 +42,8 @@ interface InitialSecrets {
 export class ClusterDriver implements IterationDriver {
   private readonly kc = new k8s.KubeConfig();
   private readonly core: k8s.CoreV1Api;
-  private readonly pods: PodApi;
+  private readonly pods: WatchedPods;
+  private podsStarted: Promise<void> | undefined;
 
   constructor(
     private readonly backend: ClusterBackend,
@@ -50,7 +52,7 @@ export class ClusterDriver implements IterationDriver {
   ) {
     this.kc.loadFromFile(handle.kubeconfigPath);
     this.core = this.kc.makeApiClient(k8s.CoreV1Api);
-    this.pods = kubePodApi(this.kc);
+    this.pods = new WatchedPods(this.kc, handle.names.namespace, kubePodApi(this.kc));
   }
 
   private get ns(): string {
@@ -93,8 +95,15 @@ export class ClusterDriver implements IterationDriver {
     return { keyFp, ...(token ? { rootTokenFp: tokenFingerprint(token) } : {}), private: secretsKept, secretValues };
   }
 
-  observe(): Promise<Observation> {
+  async observe(): Promise<Observation> {
+    // The pod cache the faults resolve targets from; started once, before the first trigger can fire.
+    await (this.podsStarted ??= this.pods.start());
     return startObservation({ kubeConfig: this.kc, handle: this.handle });
+  }
+
+  /** Stops the pod cache's watch (the cluster itself is the backend's to tear down). */
+  async close(): Promise<void> {
+    if (this.podsStarted) await this.pods.stop();
   }
 
   async requestRekey(requestId: string): Promise<number> {
@@ -184,12 +193,17 @@ export class ClusterDriver implements IterationDriver {
 
 export async function openCluster(options: RunOptions, signal: AbortSignal): Promise<OpenCluster> {
   const backend = await createBackend(options.backend, options.backendOptions ?? {});
-  const close = () => (options.backendOptions?.['keepCluster'] === true ? Promise.resolve() : backend.down());
+  let driver: ClusterDriver | undefined;
+  const close = async () => {
+    await driver?.close().catch(() => undefined);
+    if (options.backendOptions?.['keepCluster'] !== true) await backend.down();
+  };
   try {
     if (signal.aborted) throw new EnvironmentError('interrupted before the cluster came up');
     const handle = await backend.up();
     await backend.deploy({ manager: options.manager });
-    return { driver: new ClusterDriver(backend, handle, options.manager), close };
+    driver = new ClusterDriver(backend, handle, options.manager);
+    return { driver, close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

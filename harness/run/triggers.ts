@@ -125,6 +125,16 @@ export class ArmedFaults {
     await Promise.all(this.states.map((s) => s.inFlight));
   }
 
+  /** When the latest fault applied so far was applied (undefined: none yet). */
+  lastAppliedAt(): number | undefined {
+    let last: number | undefined;
+    for (const s of this.states) {
+      const t = s.application?.appliedAt;
+      if (t !== undefined && (last === undefined || t > last)) last = t;
+    }
+    return last;
+  }
+
   /** Stop listening and drop every fault that has not fired (it will be reported as not hit). */
   cancel(): void {
     this.cancelled = true;

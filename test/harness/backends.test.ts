@@ -12,6 +12,9 @@ import { createBackend } from '../../harness/cluster/index.js';
 import type { ClusterBackend } from '../../harness/cluster/backend.js';
 import { KubeconfigBackend, tcpReachable, UnsupportedFaultError } from '../../harness/cluster/kubeconfig.js';
 import net from 'node:net';
+import * as k8s from '@kubernetes/client-node';
+import type { PodApi } from '../../harness/faults/cluster-view.js';
+import { WatchedPods } from '../../harness/faults/watched-pods.js';
 import { readDaemonPid, pidAlive } from '../../harness/embedded/agent/state-files.js';
 
 /** Backends load lazily (dynamic import); the classes are still the ones imported here (module-identity.test.ts). */
@@ -45,6 +48,20 @@ describe('harness/cluster backends (embedded control plane)', function () {
     // the kubeconfig backend, on the same API server, through the kubeconfig alone
     const ca = path.join(stateDir, 'dummy-ca.crt');
     await writeFile(ca, '');
+    // The fault targets' pod list comes from a watch-fed cache once synced, and straight from the API before.
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(handle.kubeconfigPath);
+    const direct: PodApi = { listPods: async () => [{ metadata: { name: 'from-the-api' } }], deletePod: async () => undefined };
+    const watched = new WatchedPods(kc, 'vault', direct);
+    expect((await watched.listPods('vault')).map((p) => p.metadata?.name)).to.deep.equal(['from-the-api']);
+    await watched.start();
+    try {
+      expect(await watched.listPods('vault')).to.deep.equal([]); // the real (empty) namespace, from the cache
+      expect(watched.stats).to.deep.equal({ cached: 1, direct: 1 });
+    } finally {
+      await watched.stop();
+    }
+
     const kcb = await createBackend('kubeconfig', { kubeconfig: handle.kubeconfigPath, caCertPath: ca });
     await kcb.up();
     const deploy = await kcb.deploy({ manager: { kind: 'reference' } }).then(() => undefined, (e: unknown) => e);

@@ -27,9 +27,9 @@ export const CATCHES: Record<string, Catcher> = {
     why: 'the garbled fifth shard makes cluster-rekey inconsistent (I1 at the rotation) and fails the six subsets holding share 4 (I7 at the audit)',
   },
   'unseal-cluster-key-only': {
-    scenario: 'M-cluster-rekey-verified-kill-standby',
+    scenario: 'M-vault-rotated-kill-standby',
     invariants: ['I5', 'I4'],
-    why: 'the standby restarted after the rotation needs the new key, which is not in cluster-key yet: it stays sealed and the procedure never completes',
+    why: 'the standby restarted after the rotation needs the new key, which cluster-key holds only once the shuffle is done: it stays sealed and the procedure never completes',
   },
   'recovery-trusts-rekey-without-audit': {
     scenario: 'M-cluster-rekey-4-kill-active',
