@@ -106,12 +106,12 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     completed = await driver.awaitCompletion(observation, plan.timeoutMs, ctx.signal);
     // I5's bound runs from the last fault (or the request): a fault applied after the request extends the wait,
     // so a "did not complete" is only ever claimed for time the harness actually watched.
-    for (let last = armed.lastAppliedAt(); !completed && !ctx.signal.aborted && last !== undefined; ) {
-      const remaining = last + plan.timeoutMs - nowMs();
+    // (Re-checked after each wait: a later fault moves the bound, and a timer may fire a little early.)
+    while (!completed && !ctx.signal.aborted) {
+      const last = armed.lastAppliedAt();
+      const remaining = last === undefined ? 0 : last + plan.timeoutMs - nowMs();
       if (remaining <= 0) break;
-      completed = await driver.awaitCompletion(observation, remaining, ctx.signal);
-      const latest = armed.lastAppliedAt();
-      last = latest !== undefined && latest > last ? latest : undefined;
+      completed = await driver.awaitCompletion(observation, Math.ceil(remaining), ctx.signal);
     }
     if (ctx.signal.aborted) throw new Error('stopped while awaiting completion');
     const done = observation.timeline.events().find((e) => e.name === COMPLETE_EVENT);

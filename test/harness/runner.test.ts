@@ -113,6 +113,19 @@ describe('harness/run runner loop (fake driver)', () => {
     expect(driver.recoverCount).to.equal(1);
   });
 
+  it('a fault applied after the request extends the completion wait to the timeout after it (I5 bound)', async () => {
+    const { options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle' });
+    const late: PlannedFault = { ...killManagerAfterVerified, trigger: { atMs: 40 } };
+    const summary = await runItemsWith([item('F9', [late], { timeoutMs: 60 })], options, deps);
+    const { record } = summary.results[0]!;
+    expect(record.outcome).to.equal('timeout');
+    const appliedAt = record.faults[0]!.appliedAt!;
+    const gaveUp = record.timeline.find((e) => e.name === 'runner:timeout')!.t;
+    expect(gaveUp).to.be.at.least(appliedAt + 60);
+    const i5Deadline = appliedAt + 60;
+    expect(i5Deadline).to.be.at.most(record.endedAt);
+  });
+
   it('--bail stops after the first failure', async () => {
     const { options, deps } = setup({ outcome: 'failed' }, { bail: true });
     const summary = await runItemsWith([item('A'), item('B'), item('C')], options, deps);
