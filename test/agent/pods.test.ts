@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import type { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../harness/embedded/cluster.js';
 import { AgentApiError } from '../../harness/embedded/agent/client.js';
+import { podKubeconfigPath } from '../../harness/embedded/apiserver/kubeconfig.js';
 import { alive, getPod, isReady, kube, IP_BASE, newMarker, NS, pidsWithMarker, recordPodEvents, scriptWorkload, SLEEPER, tempStateDir, waitFor, waitForLog, waitForPod } from './helpers.js';
 
 describe('agent: pods as process groups', function () {
@@ -50,7 +51,8 @@ describe('agent: pods as process groups', function () {
       `POD_NAMESPACE=${NS}`,
       `POD_IP=${ips[1]}`,
       'NODE_NAME=controller-1',
-      `KUBECONFIG=${cluster.kubeconfigPath}`,
+      // Pods carry their own credential, not the harness's kubeconfig.
+      `KUBECONFIG=${podKubeconfigPath(cluster.stateDir)}`,
       `REKEY_CHAOS_PARENT_PID=${cluster.state.pid}`,
       'GREETING=hello env-1',
     ]);
