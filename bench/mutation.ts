@@ -35,13 +35,14 @@ export const MUTATION_CANDIDATES: Record<string, CandidateRef[]> = {
   // A server restarted after the rotation, before the shuffle, needs cluster-rekey to unseal.
   'unseal-cluster-key-only': [c('M-vault-rotated-kill-standby'), c('M-cluster-rekey-verified-kill-standby'), c('M-vault-rotated-delete-standby'), c('M-cluster-rekey-verified-delete-standby')],
   // Recovery after the manager and the active server died with cluster-rekey stored but unverified.
-  'recovery-trusts-rekey-without-audit': [c('M-cluster-rekey-4-delete-manager+active'), c('M-cluster-rekey-4-kill-manager+active'), c('M-vault-verify-progress-1-kill-manager+active'), c('M-vault-verify-progress-2-delete-manager+active')],
+  'recovery-trusts-rekey-without-audit': [c('M-cluster-rekey-4-delete-manager+active'), c('M-cluster-rekey-4-kill-active'), c('M-cluster-rekey-4-kill-manager+active'), c('M-vault-verify-progress-1-kill-manager+active'), c('M-vault-verify-progress-2-delete-manager+active')],
   // The garbled fifth shard: only a check of every 3-of-5 subset (I7) sees it, no fault needed.
   'no-readback-of-stored-shards': [c('F1'), c('M-cluster-rekey-4-kill-manager')],
   // The early milestone, then a kill or a failover before Vault confirmed.
   'verified-before-vault-confirms': [c('M-cluster-rekey-verified-kill-manager'), c('M-cluster-rekey-verified-delete-active'), c('M-cluster-rekey-verified-kill-manager+active')],
   // A failover mid-rekey: the new active server has no rekey, the cached status says there is one.
-  'stale-rekey-status-after-failover': [c('M-vault-auth-progress-1-delete-active'), c('M-vault-rekey-started-delete-active'), c('M-vault-auth-complete-delete-active'), c('M-cluster-rekey-4-delete-active')],
+  // The burst is a few ms wide; a kill (faster than a pod delete) of the active during verification has the best odds.
+  'stale-rekey-status-after-failover': [c('M-vault-verify-progress-1-kill-active'), c('M-vault-auth-progress-1-delete-active'), c('M-vault-rekey-started-delete-active'), c('M-vault-auth-complete-delete-active'), c('M-cluster-rekey-4-delete-active')],
 };
 
 function c(scenario: string, iteration = 0): CandidateRef {
