@@ -65,6 +65,34 @@ export function pidsWithMarker(marker: string): number[] {
   return out;
 }
 
+/** The process group of a live process (field 5 of /proc/<pid>/stat), or undefined once it is gone. */
+export function processGroupOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // comm (field 2) may hold spaces and parentheses: the fields after it start at the last ')'
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgrp) ? pgrp : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The pod programs among the marker-carrying processes: the leaders of their
+ * process groups. A pod program may start helpers of its own that inherit its
+ * env (tsx starts an esbuild service child whenever its transform cache
+ * misses, e.g. on a fresh clone); those share the leader's group and are
+ * not pods. Throws if a marker process sits outside every marker group.
+ */
+export function podProgramsWithMarker(marker: string): number[] {
+  const pids = pidsWithMarker(marker);
+  const groups = new Map(pids.map((pid) => [pid, processGroupOf(pid)]));
+  const leaders = pids.filter((pid) => groups.get(pid) === pid);
+  const stray = pids.filter((pid) => groups.get(pid) !== undefined && !leaders.includes(groups.get(pid)!));
+  if (stray.length > 0) throw new Error(`marker processes outside any pod's process group: ${stray.join(', ')}`);
+  return leaders;
+}
+
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
