@@ -3,7 +3,9 @@
  * control-plane daemon (harness/embedded/daemon.ts), waits for its
  * state.json, deploys the Vault double and the manager through the agent
  * API. Stale leftovers of a crashed run (a live daemon, recorded pod process
- * groups) are killed first and reported.
+ * groups) are killed first and reported. The daemon and the pods run from
+ * bundles built once per start into `<stateDir>/bundles/` (bundle.ts) unless
+ * REKEY_CHAOS_POD_RUNTIME=tsx (or the `runtime` option) asks for tsx.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +17,7 @@ import { parseIpBase } from './agent/ip-pool.js';
 import { killRecordedGroups } from './agent/pid-registry.js';
 import { DEFAULT_NODES, type BackoffOptions } from './agent/types.js';
 import { waitFor } from './agent/wait.js';
+import { bundleDir, bundlePodPrograms, podRuntime, programArgs, type PodBundles, type PodRuntime } from './bundle.js';
 import { pidAlive, readDaemonPid, readStateFile, stateFile, writeAtomically, type ClusterState, type DaemonConfig } from './agent/state-files.js';
 import { MANAGER_MAIN, managerWorkload, VAULT_MAIN, vaultFeedPath, vaultServerWorkload } from './workloads.js';
 
@@ -23,9 +26,8 @@ export type { ClusterState } from './agent/state-files.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_STATE_DIR = '.rekey-chaos/embedded';
 export const DEFAULT_IP_BASE = '127.42.0';
-const DAEMON_MAIN = path.join(REPO_ROOT, 'harness', 'embedded', 'daemon.ts');
 /** Everything a cluster writes into its state dir; only these are removed when a stale dir is reused. */
-const STATE_ENTRIES = ['config.json', 'state.json', 'daemon.pid', 'kubeconfig', 'pod-kubeconfig', 'daemon.log', 'pids', 'logs', 'pki', 'vault'];
+const STATE_ENTRIES = ['config.json', 'state.json', 'daemon.pid', 'kubeconfig', 'pod-kubeconfig', 'daemon.log', 'pids', 'logs', 'pki', 'vault', 'bundles'];
 
 export interface EmbeddedClusterOptions {
   stateDir?: string;
@@ -49,6 +51,10 @@ export interface EmbeddedClusterOptions {
   backoff?: Partial<BackoffOptions>;
   /** how long the daemon may take to serve (default 30 s) */
   startTimeoutMs?: number;
+  /** run the daemon and pods from bundles or through tsx (default: REKEY_CHAOS_POD_RUNTIME, else bundles) */
+  runtime?: PodRuntime;
+  /** the bundle cache (default: REKEY_CHAOS_BUNDLE_CACHE, else <repo>/.rekey-chaos/bundle-cache) */
+  bundleCacheDir?: string;
 }
 
 export interface StaleCleanup {
@@ -66,6 +72,8 @@ export interface EmbeddedCluster {
   /** what a previous, crashed run had left behind and this start killed */
   cleaned?: StaleCleanup;
   deployed: { vault: boolean; manager: boolean };
+  /** the bundles the daemon and pods run from (undefined: everything runs through tsx) */
+  bundles?: PodBundles;
   agent: AgentClient;
   stop(): Promise<StopReport>;
 }
@@ -93,7 +101,8 @@ export function agentClientFor(state: ClusterState): AgentClient {
 /** True when the pid is an embedded-cluster daemon (not a recycled pid of something else). */
 function isDaemonProcess(pid: number): boolean {
   try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('daemon.ts');
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+    return argv.includes('daemon.ts') || argv.includes('daemon.mjs');
   } catch {
     return false;
   }
@@ -158,9 +167,10 @@ function tail(file: string, lines: number): string {
 }
 
 /** Spawns the daemon and resolves with its state once state.json says ready. */
-async function spawnDaemon(dir: string, timeoutMs: number): Promise<ClusterState> {
+async function spawnDaemon(dir: string, timeoutMs: number, bundle: string | undefined): Promise<ClusterState> {
   const logFd = fs.openSync(stateFile(dir, 'daemon.log'), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', DAEMON_MAIN, '--state-dir', dir], {
+  // --repo-root: a bundled daemon cannot find the repo (the pods' cwd) from its own location
+  const child = spawn(process.execPath, [...programArgs('daemon', bundle), '--state-dir', dir, '--repo-root', REPO_ROOT], {
     cwd: REPO_ROOT,
     detached: true,
     stdio: ['ignore', logFd, logFd],
@@ -198,9 +208,10 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
   const fullname = options.fullname ?? 'sva-vault';
   fs.mkdirSync(dir, { recursive: true });
   const cleaned = await cleanStale(dir, log);
+  const bundles = await buildBundles(dir, options, log);
   const config: DaemonConfig = { ipBase, nodes: options.nodes ?? DEFAULT_NODES, namespace, fullname, ...(options.backoff ? { backoff: options.backoff } : {}) };
   writeAtomically(stateFile(dir, 'config.json'), JSON.stringify(config, null, 2), 0o644);
-  const state = await spawnDaemon(dir, options.startTimeoutMs ?? 30_000);
+  const state = await spawnDaemon(dir, options.startTimeoutMs ?? 30_000, bundles?.daemon);
   log(`control plane ready: API ${state.apiUrl}, active-service proxy ${state.proxyAddress}, kubeconfig ${state.kubeconfig}`);
   const agent = agentClientFor(state);
   const cluster: EmbeddedCluster = {
@@ -210,6 +221,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
     logDir: path.join(dir, 'logs'),
     ...(cleaned ? { cleaned } : {}),
     deployed: { vault: false, manager: false },
+    ...(bundles ? { bundles } : {}),
     agent,
     stop: () => stopEmbeddedCluster(dir),
   };
@@ -220,6 +232,17 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
     throw err;
   }
   return cluster;
+}
+
+/** Bundles for this start, or undefined when the programs run through tsx. */
+async function buildBundles(dir: string, options: EmbeddedClusterOptions, log: (line: string) => void): Promise<PodBundles | undefined> {
+  if ((options.runtime ?? podRuntime()) === 'tsx') {
+    log('programs run through tsx (no bundles)');
+    return undefined;
+  }
+  const bundles = await bundlePodPrograms(bundleDir(dir), options.bundleCacheDir ? { cacheDir: options.bundleCacheDir } : {});
+  log(`bundles in ${bundles.dir}: ${bundles.fromCache ? 'unchanged sources, from the cache' : `built in ${bundles.buildMs} ms`} (${bundles.inputs} inputs)`);
+  return bundles;
 }
 
 async function deploy(cluster: EmbeddedCluster, options: EmbeddedClusterOptions, log: (line: string) => void): Promise<void> {

@@ -2,7 +2,8 @@
  * The control-plane daemon of the embedded cluster: one process hosting the
  * API server, the node agent and the active-service proxy.
  *
- *   node --import tsx harness/embedded/daemon.ts --state-dir DIR
+ *   node --import tsx harness/embedded/daemon.ts --state-dir DIR [--repo-root DIR]
+ *   node --enable-source-maps <stateDir>/bundles/daemon.mjs --state-dir DIR --repo-root DIR
  *
  * Reads `<stateDir>/config.json`, writes `daemon.pid`, `kubeconfig` (the
  * harness's credential), `pod-kubeconfig` (the pods' credential, their
@@ -26,7 +27,11 @@ import { ServiceProxy, VAULT_SERVER_SELECTOR } from './agent/service-proxy.js';
 import { attachAgentToStore, podStoreOf } from './agent/store-adapter.js';
 import { readConfig, stateFile, writeAtomically, type ClusterState } from './agent/state-files.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The pods' default cwd. Given by the cluster: a bundled daemon does not live in the repo. */
+function repoRootFromArgs(argv: string[]): string {
+  const i = argv.indexOf('--repo-root');
+  return i >= 0 && argv[i + 1] ? path.resolve(argv[i + 1]!) : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -44,6 +49,7 @@ function stateDirFromArgs(argv: string[]): string {
 
 async function main(): Promise<void> {
   const stateDir = stateDirFromArgs(process.argv.slice(2));
+  const repoRoot = repoRootFromArgs(process.argv.slice(2));
   const config = readConfig(stateDir);
   if (!config) throw new Error(`no readable config.json in ${stateDir}`);
   writeAtomically(stateFile(stateDir, 'daemon.pid'), `${process.pid}\n`, 0o644);
@@ -56,7 +62,7 @@ async function main(): Promise<void> {
   const podKubeconfig = podKubeconfigPath(stateDir);
   const store = new ObjectStore();
   const pods = podStoreOf(store);
-  const agent = new NodeAgent({ stateDir, ipBase: config.ipBase, nodes: config.nodes, store: pods, kubeconfigPath: podKubeconfig, backoff: config.backoff, defaultCwd: REPO_ROOT, log });
+  const agent = new NodeAgent({ stateDir, ipBase: config.ipBase, nodes: config.nodes, store: pods, kubeconfigPath: podKubeconfig, backoff: config.backoff, defaultCwd: repoRoot, log });
   attachAgentToStore(store, agent);
   let api: ApiServer | undefined;
   let proxy: ServiceProxy | undefined;

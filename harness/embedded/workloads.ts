@@ -2,15 +2,18 @@
  * WorkloadSpec builders for what the embedded cluster deploys: the Vault
  * server double (three pods, the chart's labels) and the reference manager
  * (one pod on controller-0). Env follows the process contracts of
- * docs/architecture.md.
+ * docs/architecture.md. The command runs the program's bundle when the
+ * cluster built one in `<stateDir>/bundles/` (bundle.ts), else its
+ * TypeScript source through tsx.
  */
 import path from 'node:path';
 import type { WorkloadSpec } from './agent/types.js';
 import { proxyAddress } from './agent/ip-pool.js';
+import { bundledProgram, PROGRAM_SOURCES, programArgs } from './bundle.js';
 
 /** Entry points of the pod programs, relative to the repo root (the pods' cwd). */
-export const VAULT_MAIN = 'harness/embedded/vault/main.ts';
-export const MANAGER_MAIN = 'manager/main.ts';
+export const VAULT_MAIN = PROGRAM_SOURCES.vault;
+export const MANAGER_MAIN = PROGRAM_SOURCES.manager;
 
 export interface VaultWorkloadOptions {
   stateDir: string;
@@ -53,7 +56,7 @@ export function vaultServerWorkload(o: VaultWorkloadOptions): WorkloadSpec {
     namespace: o.namespace,
     replicas: o.replicas ?? 3,
     labels: vaultServerLabels(o.fullname),
-    command: ['node', '--import', 'tsx', VAULT_MAIN],
+    command: ['node', ...programArgs('vault', bundledProgram(stateDir, 'vault'))],
     env,
     containerName: 'vault',
     terminationGracePeriodSeconds: 1,
@@ -95,7 +98,7 @@ export function managerWorkload(o: ManagerWorkloadOptions): WorkloadSpec {
     namespace: o.namespace,
     replicas: 1,
     labels: managerLabels(o.fullname),
-    command: ['node', '--import', 'tsx', MANAGER_MAIN],
+    command: ['node', ...programArgs('manager', bundledProgram(o.stateDir, 'manager'))],
     env,
     containerName: 'manager',
     terminationGracePeriodSeconds: 1,
