@@ -22,7 +22,11 @@ import { formatFindings, scanForSecrets, type SecretValues } from '../../reports
 import { createSummarySink } from '../../reports/summary/sink.js';
 import { dumpRenderedDom, findChromium, tempDir, visibleText } from './helpers.js';
 
-const DEFECT = 'no-readback-of-stored-shards';
+/**
+ * Fails I1 on every iteration (Vault rotates before the new shards are stored, seen exactly on the
+ * key feed) and leaves cluster-key consistent, so the runner has nothing to redeploy afterwards.
+ */
+const DEFECT = 'no-require-verification';
 
 /** Reads every shard and the root token from the cluster's secrets (values kept in memory only, for the scan). */
 class SecretSpy implements ResultSink {
@@ -91,9 +95,9 @@ describe('reports: end to end on the embedded cluster with a broken manager', fu
   it('the broken variant fails an invariant and the summary names its replay command', function () {
     if (exitCode === 3) throw new Error(`the embedded cluster did not come up:\n${printed}`);
     expect(exitCode).to.equal(1);
-    expect(printed).to.match(/failures \(replay with\):\n.*failed \[I\d/);
+    expect(printed).to.match(/failures \(replay with\):\n.*failed \[I1/);
     expect(printed).to.contain(`defect=${DEFECT}`);
-    expect(spy.values.shards.length, 'shard values read from the cluster').to.be.greaterThanOrEqual(5);
+    expect(spy.values.shards.length, 'shard values of the old and the new set, read from the cluster').to.be.greaterThanOrEqual(10);
     expect(spy.values.rootTokens).to.have.length.greaterThanOrEqual(1);
   });
 
@@ -105,9 +109,9 @@ describe('reports: end to end on the embedded cluster with a broken manager', fu
     expect(failed, 'a failed result in the report').to.not.equal(undefined);
     const dom = await dumpRenderedDom(chromium, `${pathToFileURL(join(reportDir, 'index.html')).href}#/${failed!.id}`, join(tmp.path, 'chromium'), (d) => visibleText(d).includes('Test body'));
     const text = visibleText(dom);
-    expect(text).to.match(/Invariant violated: I\d/);
-    expect(text).to.match(/I\d failed/);
-    expect(text).to.match(/I\d evidence/);
+    expect(text).to.match(/Invariant violated: I1/);
+    expect(text).to.match(/I1 failed/);
+    expect(text).to.match(/I1 evidence/);
     expect(text).to.contain('timeline.svg');
     expect(dom).to.match(/srcdoc="[^"]*data:image\/svg\+xml;base64,/);
     expect(dom).to.contain('rekey-chaos replay');
