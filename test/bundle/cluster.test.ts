@@ -46,7 +46,7 @@ describe('embedded cluster from bundles (ipBase 127.52.0)', function () {
 
   before(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'rekey-chaos-bundle-'));
-    cluster = await startEmbeddedCluster({ stateDir, ipBase: '127.52.0', statusRateMs: 100 });
+    cluster = await startEmbeddedCluster({ stateDir, ipBase: '127.52.0', statusRateMs: 100, runtime: 'bundle' });
     kc = new k8s.KubeConfig();
     kc.loadFromFile(cluster.kubeconfigPath);
     core = kc.makeApiClient(k8s.CoreV1Api);
