@@ -69,6 +69,7 @@ export class EmbeddedBackend implements ClusterBackend {
       statusRateMs: this.statusRateMs,
       keyFeedPath: vaultFeedPath(cluster.stateDir),
       logDir: cluster.logDir,
+      embeddedStateDir: cluster.stateDir,
       async vaultEndpoints(): Promise<VaultEndpoint[]> {
         const pods = await core.listNamespacedPod({ namespace: names.namespace, labelSelector: names.serverLabelSelector });
         return pods.items

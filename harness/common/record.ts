@@ -96,6 +96,33 @@ export interface InjectedFault {
   landed: boolean;
   missReason?: string;
   nextMilestone?: { name: string; t: number };
+  /** the milestone gate that held the cluster at the trigger (embedded backend), when one was armed */
+  gate?: GateRecord;
+}
+
+/**
+ * A milestone gate as the runner saw it (harness/faults/gates.ts): armed
+ * before the request, closed by the milestone, released once the fault was
+ * applied (or expired after maxHoldMs). A gated fault landed when it was
+ * applied while its gate held the cluster.
+ */
+export interface GateRecord {
+  milestone: string;
+  kind: 'kubernetes' | 'vault';
+  /** the gate ids on the API server or on each Vault server */
+  ids: string[];
+  maxHoldMs: number;
+  /** the last state read: released by the harness, expired on its own, still armed (never closed), or unknown (unreachable) */
+  state: 'armed' | 'closed' | 'released' | 'expired' | 'unknown';
+  closedAt?: number;
+  releasedAt?: number;
+  /** requests held at the gate, and those dropped because their client went away */
+  held: number;
+  dropped: number;
+  /** Vault gates: the server whose event closed it */
+  server?: string;
+  /** why the gate could not be armed, read or released (the fault then ran on plain timing) */
+  error?: string;
 }
 
 export type InvariantStatus = 'passed' | 'failed' | 'skipped';
@@ -122,6 +149,12 @@ export interface RunRecord {
   startedAt: number;
   requestedAt?: number;
   completedAt?: number;
+  /**
+   * Added to plan.timeoutMs for the completion wait and I5's bound when the plan
+   * restarts processes: start-up is not scaled by the time scale (harness/run/completion.ts).
+   * Absent in older records: 0.
+   */
+  completionAllowanceMs?: number;
   endedAt: number;
   timeline: TimelineEvent[];
   ledger: CustodyEntry[];

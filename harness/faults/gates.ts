@@ -58,6 +58,8 @@ export interface MilestoneGateStatus {
 export interface MilestoneGate {
   milestone: string;
   kind: 'kubernetes' | 'vault';
+  /** The gate ids as armed (one on the API server, or one per Vault server that accepted it), for the run record. */
+  ids?: string[];
   /** Opens (or disarms) the gate; idempotent; tolerates Vault servers that died meanwhile. */
   release(): Promise<MilestoneGateStatus>;
   status(): Promise<MilestoneGateStatus>;
@@ -111,7 +113,7 @@ export async function armMilestoneGate(cluster: GateClusterRef, milestone: strin
   const api: Endpoint = { base: state.apiUrl, ca: state.apiCaPem, token: state.token };
   if (spec.kind === 'kubernetes') {
     const armed = await call<RawStatus>(api, 'POST', '/rekey-chaos/v1/gates', { ...spec.body, namespace: state.namespace, maxHoldMs });
-    return makeGate(milestone, 'kubernetes', [{ endpoint: api, path: `/rekey-chaos/v1/gates/${armed.id}`, server: 'apiserver' }]);
+    return makeGate(milestone, 'kubernetes', [{ endpoint: api, path: `/rekey-chaos/v1/gates/${armed.id}`, server: 'apiserver', id: armed.id }]);
   }
   const ca = fs.readFileSync(path.join(stateDir, 'pki', 'ca.crt'), 'utf8');
   const servers = await vaultServers(api, state);
@@ -121,7 +123,7 @@ export async function armMilestoneGate(cluster: GateClusterRef, milestone: strin
     const endpoint: Endpoint = { base: s.url, ca };
     try {
       const gate = await call<RawStatus>(endpoint, 'POST', '/v1/sys/rekey-chaos/gates', { ...spec.body, maxHoldMs });
-      armed.push({ endpoint, path: `/v1/sys/rekey-chaos/gates/${gate.id}`, server: s.pod });
+      armed.push({ endpoint, path: `/v1/sys/rekey-chaos/gates/${gate.id}`, server: s.pod, id: gate.id });
     } catch (err) {
       // A server that is down cannot emit the event either; the others are armed.
       failures.push(`${s.pod}: ${(err as Error).message}`);
@@ -142,6 +144,7 @@ interface GateRef {
   endpoint: Endpoint;
   path: string;
   server: string;
+  id: string;
 }
 interface RawStatus {
   id: string;
@@ -210,6 +213,7 @@ function makeGate(milestone: string, kind: MilestoneGate['kind'], refs: GateRef[
   return {
     milestone,
     kind,
+    ids: refs.map((r) => r.id),
     release: () => each('DELETE'),
     status: () => each('GET'),
     async waitClosed({ timeoutMs = 30_000, signal } = {}) {

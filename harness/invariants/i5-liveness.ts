@@ -15,8 +15,10 @@ export function lastFaultAt(record: RunRecord): number | undefined {
 export function checkI5(record: RunRecord): InvariantResult {
   const lastFault = lastFaultAt(record);
   const from = lastFault ?? record.requestedAt;
-  const bound = record.plan.timeoutMs;
-  const evidence = { requestedAt: record.requestedAt, lastFaultAt: lastFault, completedAt: record.completedAt, timeoutMs: bound };
+  // The runner's own completion bound (harness/run/completion.ts): the scaled timeout plus the
+  // recorded allowance for un-scaled process restarts (absent in older records: none).
+  const bound = record.plan.timeoutMs + (record.completionAllowanceMs ?? 0);
+  const evidence = { requestedAt: record.requestedAt, lastFaultAt: lastFault, completedAt: record.completedAt, timeoutMs: record.plan.timeoutMs, allowanceMs: record.completionAllowanceMs ?? 0, boundMs: bound };
   if (from === undefined) return failed('I5', 'the rekey was never requested', evidence);
   const deadline = from + bound;
   if (record.completedAt === undefined) {

@@ -18,6 +18,7 @@ import { createBackend } from '../cluster/index.js';
 import { kubePodApi } from '../faults/cluster-view.js';
 import { WatchedPods } from '../faults/watched-pods.js';
 import { applyFault } from '../faults/inject.js';
+import { armMilestoneGate, type MilestoneGate } from '../faults/gates.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
 import { collectPodLogs } from './collect.js';
 import type { AuditResult, InitialState, IterationDriver, Observation } from './driver.js';
@@ -118,6 +119,15 @@ export class ClusterDriver implements IterationDriver {
 
   applyFault(fault: Parameters<typeof applyFault>[0], targetSeed: number, timescale: number) {
     return applyFault(fault, targetSeed, { pods: this.pods, processes: this.backend.faults, names: this.handle.names, timescale });
+  }
+
+  /**
+   * A milestone gate on the embedded cluster; undefined on kind and kubeconfig,
+   * whose real Vault and API server have no gates (their faults keep the plain timing path).
+   */
+  async armGate(milestone: string, maxHoldMs: number): Promise<MilestoneGate | undefined> {
+    if (this.handle.embeddedStateDir === undefined) return undefined;
+    return armMilestoneGate(this.handle.embeddedStateDir, milestone, { maxHoldMs });
   }
 
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean> {

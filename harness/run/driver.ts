@@ -8,6 +8,7 @@
 import type { CustodyEntry, InvariantResult, KeyInEffect, Outcome, RunRecord, ServerState, ServiceSample, SetAudit } from '../common/record.js';
 import type { FaultSpec } from '../common/scenario.js';
 import type { FaultApplication } from '../faults/inject.js';
+import type { ArmGateFn } from './gating.js';
 import type { TimelineSource } from './timeline-source.js';
 
 /** The state before the request. `secretValues` stays in memory only (for the audits and the leak scan). */
@@ -57,6 +58,8 @@ export interface IterationDriver {
   /** create `cluster-rekey-request` with the id; returns when the API accepted it */
   requestRekey(requestId: string): Promise<number>;
   applyFault(fault: FaultSpec, targetSeed: number, timescale: number): Promise<FaultApplication>;
+  /** arms a milestone gate (embedded backend only; absent or undefined where the cluster has none): see gating.ts */
+  armGate?: ArmGateFn;
   /** resolves true at `rekey-complete`, false at the deadline */
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /** until all servers unsealed and exactly one active, bounded by settleMs */

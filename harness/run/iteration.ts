@@ -11,6 +11,8 @@ import { redact } from '../common/redact.js';
 import type { Backend, InjectedFault, Outcome, RunRecord, TimelineEvent } from '../common/record.js';
 import type { FaultPlan, Scenario } from '../common/scenario.js';
 import { describeLeftovers, leftoverPolicy } from './cleanup.js';
+import { completionAllowanceMs, completionBoundMs } from './completion.js';
+import { gateHoldMs } from './gating.js';
 import type { InitialState, IterationDriver, Observation } from './driver.js';
 import { dropLogs, prepareRunDir, runIdFor, scrubRunDir, writeRecord } from './record-writer.js';
 import { armFaults, type ArmedFaults } from './triggers.js';
@@ -24,6 +26,12 @@ export interface IterationContext {
   keepPassingEvidence: boolean;
   signal: AbortSignal;
   progress?: (e: TimelineEvent) => void;
+  /** milestone gates (gating.ts): off with false; default on where the driver can arm them */
+  gates?: boolean;
+  /** how long a gate may hold before it opens by itself (default: gateHoldMs()) */
+  gateMaxHoldMs?: number;
+  /** replaces the backend's allowance for process restarts (completion.ts) */
+  restartAllowanceMs?: number;
 }
 
 export interface IterationResult {
@@ -57,6 +65,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     manager: ctx.manager,
     ...(ctx.defect ? { defect: ctx.defect } : {}),
     startedAt,
+    completionAllowanceMs: completionAllowanceMs(ctx.backend, plan, ctx.restartAllowanceMs),
     endedAt: startedAt,
     timeline: [],
     ledger: [],
@@ -99,26 +108,30 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     for (const e of runnerEvents) observation.timeline.add(e);
     const unsubscribeProgress = ctx.progress ? observation.timeline.on(ctx.progress) : undefined;
     armed = armFaults(observation.timeline, plan.faults, (p) => driver.applyFault(p.fault, p.targetSeed, plan.timescale));
+    if (driver.armGate && ctx.gates !== false) await armed.armGates(driver.armGate.bind(driver), gateHoldMs(ctx.gateMaxHoldMs));
     record.requestedAt = await driver.requestRekey(plan.requestId);
     armed.requestCreated(record.requestedAt);
     note('requested', { requestId: plan.requestId });
 
-    completed = await driver.awaitCompletion(observation, plan.timeoutMs, ctx.signal);
+    const boundMs = completionBoundMs(plan, record.completionAllowanceMs);
+    completed = await driver.awaitCompletion(observation, boundMs, ctx.signal);
     // I5's bound runs from the last fault (or the request): a fault applied after the request extends the wait,
     // so a "did not complete" is only ever claimed for time the harness actually watched.
     // (Re-checked after each wait: a later fault moves the bound, and a timer may fire a little early.)
     while (!completed && !ctx.signal.aborted) {
       const last = armed.lastAppliedAt();
-      const remaining = last === undefined ? 0 : last + plan.timeoutMs - nowMs();
+      const remaining = last === undefined ? 0 : last + boundMs - nowMs();
       if (remaining <= 0) break;
       completed = await driver.awaitCompletion(observation, Math.ceil(remaining), ctx.signal);
     }
     if (ctx.signal.aborted) throw new Error('stopped while awaiting completion');
     const done = observation.timeline.events().find((e) => e.name === COMPLETE_EVENT);
     if (completed && done) record.completedAt = done.t;
-    if (!completed) note('timeout', { timeoutMs: plan.timeoutMs });
+    if (!completed) note('timeout', { timeoutMs: plan.timeoutMs, allowanceMs: record.completionAllowanceMs ?? 0 });
     await armed.settleFired();
     armed.cancel();
+    // Before anything else talks to Vault: a Vault gate cannot tell the harness's audits from the manager's calls.
+    await armed.releaseGates();
 
     for (const [i, spec] of plan.afterCompletion.entries()) {
       const app = await driver.applyFault(spec, (plan.seed ^ 0x5eed) + i, plan.timescale);
@@ -149,6 +162,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     if (ctx.signal.aborted) fatal = `interrupted: ${fatal}`;
   } finally {
     armed?.cancel();
+    await armed?.releaseGates();
     if (observation) {
       await observation.stop().catch(() => undefined);
       secretValues.push(...observation.secretValues());

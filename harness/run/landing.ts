@@ -6,6 +6,10 @@
  * the procedure, not at a milestone, so it lands when it was applied to every
  * target; the next milestone is still recorded, to show where it fell.
  * A fault that never fired or found no target is "not hit", never "passed".
+ * A gated fault (harness/run/gating.ts) aims at the pause its gate made: it
+ * landed when applied while the gate held the cluster, and not when the gate
+ * had already opened (expired or released); the timeline rule applies only
+ * when the gate never reported closing.
  *
  * Pure function over the recorded timeline, so `recheck` can redo it.
  */
@@ -22,6 +26,8 @@ export interface LandingInput {
   notFiredReason?: string;
   /** a timed trigger (`at:`), whose aim is an instant rather than a milestone window */
   timed?: boolean;
+  /** gated faults: was the gate holding the cluster at appliedAt (undefined: no gate, or it never reported closing) */
+  gateHeld?: boolean;
 }
 
 export interface Landing {
@@ -58,6 +64,8 @@ export function decideLanding(input: LandingInput, events: readonly TimelineEven
   if (input.missing.length > 0) {
     return { landed: false, missReason: `only part of the fault was applied: ${input.missing.join('; ')}`, ...withNext };
   }
+  if (input.gateHeld === true) return { landed: true, ...withNext };
+  if (input.gateHeld === false) return { landed: false, missReason: 'applied after its milestone gate had opened (expired or released)', ...withNext };
   if (nextMilestone && input.appliedAt >= nextMilestone.t && !input.timed) {
     const late = (input.appliedAt - nextMilestone.t).toFixed(1);
     return { landed: false, missReason: `applied ${late} ms after the next milestone ${nextMilestone.name}`, ...withNext };

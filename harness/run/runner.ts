@@ -103,6 +103,22 @@ async function notRunRecord(item: RunItem, options: RunOptions, error: string): 
   return { record, runDir };
 }
 
+/**
+ * Iteration settings from the backend options: `restartAllowanceMs` replaces the
+ * backend's completion allowance (completion.ts); gate settings (gating.ts): `gates: false`
+ * turns them off (so does env REKEY_CHAOS_GATES=off, for measuring the plain
+ * timing path from the CLI and the bench), `gateMaxHoldMs` sets the hold bound.
+ */
+function iterationOptions(options: RunOptions): { gates?: boolean; gateMaxHoldMs?: number; restartAllowanceMs?: number } {
+  const o = options.backendOptions ?? {};
+  const off = o['gates'] === false || process.env['REKEY_CHAOS_GATES'] === 'off';
+  return {
+    ...(off ? { gates: false } : {}),
+    ...(typeof o['gateMaxHoldMs'] === 'number' ? { gateMaxHoldMs: o['gateMaxHoldMs'] } : {}),
+    ...(typeof o['restartAllowanceMs'] === 'number' ? { restartAllowanceMs: o['restartAllowanceMs'] } : {}),
+  };
+}
+
 export async function runItemsWith(items: RunItem[], options: RunOptions, deps: RunnerDeps): Promise<RunSummary> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason ?? new Error('interrupted'));
@@ -146,6 +162,7 @@ export async function runItemsWith(items: RunItem[], options: RunOptions, deps: 
         replay: item.replay,
         keepPassingEvidence: options.keepPassingEvidence ?? false,
         signal,
+        ...iterationOptions(options),
         ...(progressSinks.length > 0 ? { progress: (e) => progressSinks.forEach((s) => s.progress!(e)) } : {}),
       });
       await finish(result);

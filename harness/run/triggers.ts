@@ -4,15 +4,21 @@
  * window between two milestones can be a few milliseconds in embedded mode
  * (injection latency is measured by bench/trigger-landing.ts).
  *
+ * A fault whose milestone can be gated (gating.ts) is armed with a gate
+ * before the request: the milestone then holds the cluster, the fault is
+ * applied, and only then is the gate released — always, on every path.
+ *
  * Occurrences are counted per observer: the k-th `vault-rotated` means the
  * k-th report from the source that reported it first, so the feed and the
  * poller reporting the same rotation are not two occurrences.
  */
 import { nowMs } from '../common/clock.js';
-import type { InjectedFault, TimelineEvent } from '../common/record.js';
+import type { GateRecord, InjectedFault, TimelineEvent } from '../common/record.js';
 import type { PlannedFault } from '../common/scenario.js';
 import { redact } from '../common/redact.js';
 import type { FaultApplication } from '../faults/inject.js';
+import { gateSpecFor, type MilestoneGate } from '../faults/gates.js';
+import { armedRecord, failedArmRecord, gateEligible, heldAtApplication, mergeStatus, noteGateError, type ArmGateFn } from './gating.js';
 import { decideLanding } from './landing.js';
 import type { TimelineSource } from './timeline-source.js';
 
@@ -27,6 +33,9 @@ interface FaultState {
   error?: string;
   inFlight?: Promise<void>;
   timer?: NodeJS.Timeout;
+  gate?: MilestoneGate;
+  gateRecord?: GateRecord;
+  gateReleased?: boolean;
 }
 
 export function triggerLabel(p: PlannedFault): string {
@@ -50,6 +59,44 @@ export class ArmedFaults {
   ) {
     this.states = planned.map((p) => ({ planned: p, label: triggerLabel(p) }));
     this.unsubscribe = timeline.on((e) => this.onEvent(e));
+  }
+
+  /**
+   * Arms a gate for every fault that can have one (gating.ts). Call before the
+   * request. A gate that cannot be armed is recorded with its error, and its
+   * fault falls back to plain timing; `arm` answering undefined (a backend
+   * without gates) leaves the fault ungated and unrecorded.
+   */
+  async armGates(arm: ArmGateFn, maxHoldMs: number): Promise<void> {
+    await Promise.all(
+      this.states.map(async (s) => {
+        if (this.cancelled || !gateEligible(s.planned) || !('after' in s.planned.trigger)) return;
+        const milestone = s.planned.trigger.after;
+        try {
+          const gate = await arm(milestone, maxHoldMs);
+          if (!gate) return;
+          s.gate = gate;
+          s.gateRecord = armedRecord(gate, maxHoldMs);
+        } catch (err) {
+          s.gateRecord = failedArmRecord(milestone, gateSpecFor(milestone)?.kind ?? 'kubernetes', maxHoldMs, err);
+        }
+      }),
+    );
+  }
+
+  /** Releases (or disarms) every gate not released yet; call before the final audits, which a Vault gate would hold. */
+  async releaseGates(): Promise<void> {
+    await Promise.all(this.states.map((s) => this.releaseGate(s)));
+  }
+
+  private async releaseGate(s: FaultState): Promise<void> {
+    if (!s.gate || s.gateReleased) return;
+    s.gateReleased = true;
+    try {
+      mergeStatus(s.gateRecord!, await s.gate.release());
+    } catch (err) {
+      noteGateError(s.gateRecord!, 'release', err);
+    }
   }
 
   /** Starts the timed triggers: they count from the instant the request was created. */
@@ -101,7 +148,33 @@ export class ArmedFaults {
     if (this.cancelled) return Promise.resolve();
     s.triggeredAt = triggeredAt;
     s.aimAt = aimAt;
-    return (s.inFlight = this.apply(s.planned).then(
+    return (s.inFlight = s.gate ? this.applyWhileHeld(s) : this.applyNow(s));
+  }
+
+  /**
+   * The gated path: read the gate's status (when it closed), apply, release.
+   * A Vault gate is read before the fault, because the fault may kill the
+   * server whose gate closed and take the evidence with it; the API server's
+   * gate is read alongside (faults never touch the API server).
+   */
+  private async applyWhileHeld(s: FaultState): Promise<void> {
+    const gate = s.gate!;
+    const rec = s.gateRecord!;
+    const read = () => gate.status().then((st) => mergeStatus(rec, st), (err: unknown) => noteGateError(rec, 'status', err));
+    try {
+      if (gate.kind === 'vault') {
+        await read();
+        await this.applyNow(s);
+      } else {
+        await Promise.all([read(), this.applyNow(s)]);
+      }
+    } finally {
+      await this.releaseGate(s);
+    }
+  }
+
+  private applyNow(s: FaultState): Promise<void> {
+    return this.apply(s.planned).then(
       (app) => {
         s.application = app;
         if (app.appliedAt !== undefined) {
@@ -116,7 +189,7 @@ export class ArmedFaults {
       (err: unknown) => {
         s.error = redact(err instanceof Error ? err.message : String(err));
       },
-    ));
+    );
   }
 
   /** Resolves once every fault whose trigger has been observed has finished applying (pending offsets included). */
@@ -159,6 +232,9 @@ export class ArmedFaults {
           missing: app?.missing ?? [],
           ...(notFiredReason !== undefined ? { notFiredReason } : {}),
           timed: 'atMs' in s.planned.trigger,
+          ...(app?.appliedAt !== undefined && heldAtApplication(s.gateRecord, app.appliedAt) !== undefined
+            ? { gateHeld: heldAtApplication(s.gateRecord, app.appliedAt)! }
+            : {}),
         },
         events,
       );
@@ -174,6 +250,7 @@ export class ArmedFaults {
       if (app?.appliedAt !== undefined) fault.appliedAt = app.appliedAt;
       if (landing.missReason !== undefined) fault.missReason = landing.missReason;
       if (landing.nextMilestone) fault.nextMilestone = landing.nextMilestone;
+      if (s.gateRecord) fault.gate = { ...s.gateRecord, ids: [...s.gateRecord.ids] };
       return fault;
     });
   }

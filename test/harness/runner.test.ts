@@ -6,6 +6,8 @@ import type { ResultSink, RunRecord } from '../../harness/common/record.js';
 import type { FaultPlan, PlannedFault, Scenario } from '../../harness/common/scenario.js';
 import { iterationRequestId } from '../../harness/common/secrets.js';
 import { runItemsWith, type RunItem, type RunOptions } from '../../harness/run/runner.js';
+import { completionAllowanceMs, completionBoundMs, RESTART_ALLOWANCE_MS } from '../../harness/run/completion.js';
+import { checkI5 } from '../../harness/invariants/i5-liveness.js';
 import { FAKE_SHARD_HEX, FAKE_TOKEN, FakeDriver, type FakeScript } from './fake-driver.js';
 
 function scenario(id: string, over: Partial<Scenario> = {}): Scenario {
@@ -114,16 +116,44 @@ describe('harness/run runner loop (fake driver)', () => {
   });
 
   it('a fault applied after the request extends the completion wait to the timeout after it (I5 bound)', async () => {
-    const { options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle' });
+    const { options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle' }, { backend: 'kubeconfig' });
     const late: PlannedFault = { ...killManagerAfterVerified, trigger: { atMs: 40 } };
     const summary = await runItemsWith([item('F9', [late], { timeoutMs: 60 })], options, deps);
     const { record } = summary.results[0]!;
     expect(record.outcome).to.equal('timeout');
+    expect(record.completionAllowanceMs).to.equal(0); // real clusters run at time scale 1: no allowance
     const appliedAt = record.faults[0]!.appliedAt!;
     const gaveUp = record.timeline.find((e) => e.name === 'runner:timeout')!.t;
     expect(gaveUp).to.be.at.least(appliedAt + 60);
     const i5Deadline = appliedAt + 60;
     expect(i5Deadline).to.be.at.most(record.endedAt);
+  });
+
+  it('a plan with faults waits the scaled timeout plus the restart allowance, and I5 checks the same recorded bound', async () => {
+    const { options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle' }, { backendOptions: { restartAllowanceMs: 150 } });
+    const late: PlannedFault = { ...killManagerAfterVerified, trigger: { atMs: 40 } };
+    const summary = await runItemsWith([item('F9', [late], { timeoutMs: 60 }), item('F1', [], { timeoutMs: 60 })], options, deps);
+    const [withFault, faultFree] = summary.results.map((r) => r.record);
+    expect(withFault!.completionAllowanceMs).to.equal(150);
+    const gaveUp = withFault!.timeline.find((e) => e.name === 'runner:timeout')!.t;
+    expect(gaveUp).to.be.at.least(withFault!.faults[0]!.appliedAt! + 60 + 150);
+    // The fault-free plan restarts nothing: no allowance, I5 as tight as the scenario says.
+    expect(faultFree!.completionAllowanceMs).to.equal(0);
+    const i5 = checkI5({ ...withFault!, completedAt: withFault!.faults[0]!.appliedAt! + 60 + 100 });
+    expect(i5.status, i5.message).to.equal('passed');
+    expect(i5.evidence).to.include({ timeoutMs: 60, allowanceMs: 150, boundMs: 210 });
+    const tooLate = checkI5({ ...withFault!, completedAt: withFault!.faults[0]!.appliedAt! + 60 + 151 });
+    expect(tooLate.status).to.equal('failed');
+    expect(tooLate.at).to.equal(withFault!.faults[0]!.appliedAt! + 210);
+  });
+
+  it('the embedded backend gives a plan with faults its documented restart allowance; others none', () => {
+    const plan = item('F8', [killManagerAfterVerified]).plan;
+    expect(completionAllowanceMs('embedded', plan)).to.equal(RESTART_ALLOWANCE_MS.embedded).and.to.be.greaterThan(0);
+    expect(completionAllowanceMs('kind', plan)).to.equal(0);
+    expect(completionAllowanceMs('embedded', item('F1').plan)).to.equal(0);
+    expect(completionBoundMs(plan, 20_000)).to.equal(plan.timeoutMs + 20_000);
+    expect(completionBoundMs(plan, undefined)).to.equal(plan.timeoutMs); // records written before the allowance existed
   });
 
   it('--bail stops after the first failure', async () => {

@@ -1,0 +1,42 @@
+/**
+ * How long the runner waits for the rekey to complete, and the bound I5
+ * checks: the same number, recorded in the run record so `recheck` uses it too.
+ *
+ * A scenario's timeout is in procedure seconds and is scaled by the time scale
+ * (0.02 on the embedded backend: F8's 12 s become 240 ms... of procedure time).
+ * Starting a process is not scaled: a pod killed or deleted by a fault takes
+ * its real start-up time (a second or more per Node process on a loaded
+ * 2-core machine, with restart back-off on top), and F8/F10-style faults
+ * restart every pod at once. So a plan with faults before completion gets a
+ * per-backend allowance for process restarts on top of the scaled timeout:
+ *
+ *  - embedded: 20 s — the settle floor's 15 s (cluster-driver.ts
+ *    MIN_SETTLE_MS, the same un-scaled start-up) plus the agent's longest
+ *    restart back-off (5 s). It cannot hide a stuck procedure: a stuck one
+ *    never completes, however long the wait; it only stops a slow start-up
+ *    under load from being reported as a liveness failure.
+ *  - kind / kubeconfig: 0 — these run at time scale 1, where the scenario's
+ *    timeouts are real seconds and already include pod restarts (they are the
+ *    original matrix's figures).
+ *
+ * A fault-free plan restarts nothing, so it gets no allowance: I5 stays as
+ * tight as the scenario says there.
+ */
+import type { Backend } from '../common/record.js';
+import type { FaultPlan } from '../common/scenario.js';
+
+export const RESTART_ALLOWANCE_MS: Readonly<Record<Backend, number>> = { embedded: 20_000, kind: 0, kubeconfig: 0 };
+
+/**
+ * The allowance this plan gets on this backend (0 without faults before
+ * completion); `configured` (backend option `restartAllowanceMs`) replaces the
+ * backend's figure, e.g. for a slower machine.
+ */
+export function completionAllowanceMs(backend: Backend, plan: FaultPlan, configured?: number): number {
+  return plan.faults.length > 0 ? (configured ?? RESTART_ALLOWANCE_MS[backend]) : 0;
+}
+
+/** The completion bound, from the request or the last fault: what the runner waits and what I5 checks. */
+export function completionBoundMs(plan: Pick<FaultPlan, 'timeoutMs'>, allowanceMs: number | undefined): number {
+  return plan.timeoutMs + (allowanceMs ?? 0);
+}

@@ -1,0 +1,105 @@
+/**
+ * Milestone gates in the runner: which planned faults get a gate, how long a
+ * gate may hold, and what a gate's status means for the landing decision.
+ *
+ * Without a gate, "right after milestone M" is a race: the manager at time
+ * scale 0.02 takes its next step a few ms after M, faster than the
+ * observe→inject path. With a gate (embedded backend only, see
+ * harness/faults/gates.ts) the cluster's own programs are held right after M,
+ * the fault is applied while they wait, and only then is the gate released.
+ *
+ * What is gated, and what is not (those keep the plain timing path):
+ *  - `after:` triggers whose milestone can be gated (gateSpecFor), occurrence 1,
+ *    no offset. Armed before the request, a gate closes at the first
+ *    occurrence after arming, which is the trigger's occurrence 1.
+ *  - not `occurrence: N > 1`: re-arming after occurrence N-1 would race the
+ *    very burst the gate is meant to stop (N-1 and N can be ms apart).
+ *  - not offset triggers: the gate holds the system, so an offset measured while
+ *    it is held would mean nothing, and one measured after the release is the
+ *    ungated race again.
+ *  - not timed (`at:`) triggers: they aim at an instant, not a milestone.
+ *  - not on kind / kubeconfig: real clusters have no gates (the driver arms none).
+ */
+import os from 'node:os';
+import type { GateRecord } from '../common/record.js';
+import type { PlannedFault } from '../common/scenario.js';
+import { redact } from '../common/redact.js';
+import { gateSpecFor, type MilestoneGate, type MilestoneGateStatus } from '../faults/gates.js';
+
+/** Arms a gate for a milestone, or undefined when the backend or the milestone cannot be gated. */
+export type ArmGateFn = (milestone: string, maxHoldMs: number) => Promise<MilestoneGate | undefined>;
+
+/** The base hold: far above any inject latency (tens of ms), short enough that a lost release costs little. */
+export const BASE_GATE_HOLD_MS = 5000;
+const MAX_GATE_HOLD_MS = 120_000;
+
+/**
+ * How long a gate may hold before it opens by itself: the base, stretched by
+ * the machine's load (a loaded 2-core machine can take seconds to schedule the
+ * injection), unless configured.
+ */
+export function gateHoldMs(configured?: number, load = os.loadavg()[0] ?? 0, cores = os.cpus().length || 1): number {
+  if (configured !== undefined) return configured;
+  return Math.min(MAX_GATE_HOLD_MS, Math.round(BASE_GATE_HOLD_MS * Math.max(1, load / cores)));
+}
+
+/** Should this planned fault be injected behind a gate (see the header for the rules)? */
+export function gateEligible(p: PlannedFault): boolean {
+  const t = p.trigger;
+  return 'after' in t && t.offsetMs === 0 && t.occurrence === 1 && gateSpecFor(t.after) !== undefined;
+}
+
+/** A fresh record for a gate just armed. */
+export function armedRecord(gate: MilestoneGate, maxHoldMs: number): GateRecord {
+  return { milestone: gate.milestone, kind: gate.kind, ids: gate.ids ?? [], maxHoldMs, state: 'armed', held: 0, dropped: 0 };
+}
+
+/** A record for a gate that could not be armed: the fault runs on plain timing. */
+export function failedArmRecord(milestone: string, kind: GateRecord['kind'], maxHoldMs: number, err: unknown): GateRecord {
+  return { milestone, kind, ids: [], maxHoldMs, state: 'unknown', held: 0, dropped: 0, error: describe(err) };
+}
+
+/**
+ * Folds a status read into the record. The closing instant is kept from the
+ * first read that saw it: a kill of the Vault server that closed the gate
+ * takes that gate with it, and later reads only see the other servers' armed ones.
+ */
+export function mergeStatus(rec: GateRecord, s: MilestoneGateStatus): void {
+  if (rec.closedAt === undefined && s.closedAt !== undefined) {
+    rec.closedAt = s.closedAt;
+    if (s.server !== undefined) rec.server = s.server;
+  }
+  const sameGate = rec.closedAt === undefined || s.closedAt === rec.closedAt;
+  if (sameGate) {
+    rec.state = s.state;
+    if (s.releasedAt !== undefined) rec.releasedAt = s.releasedAt;
+  } else if (rec.state === 'closed') {
+    // The closing server is gone; what it held went with it (dropped, never applied).
+    rec.state = 'released';
+  }
+  rec.held = Math.max(rec.held, s.held);
+  rec.dropped = Math.max(rec.dropped, s.dropped);
+}
+
+export function noteGateError(rec: GateRecord, what: string, err: unknown): void {
+  const line = `${what}: ${describe(err)}`;
+  rec.error = rec.error ? `${rec.error}; ${line}` : line;
+}
+
+/**
+ * Was the cluster held by the gate when the fault was applied? Yes when the
+ * gate had closed, and neither the harness's release nor the gate's own expiry
+ * (closedAt + maxHoldMs) came before the application. Undefined when the gate
+ * never reported closing (armed only, or unreachable): the caller decides by
+ * the timeline instead.
+ */
+export function heldAtApplication(gate: GateRecord | undefined, appliedAt: number): boolean | undefined {
+  if (!gate || gate.closedAt === undefined) return undefined;
+  if (appliedAt < gate.closedAt) return false;
+  const opened = Math.min(gate.releasedAt ?? Infinity, gate.closedAt + gate.maxHoldMs);
+  return appliedAt <= opened;
+}
+
+function describe(err: unknown): string {
+  return redact(err instanceof Error ? err.message : String(err));
+}
