@@ -207,9 +207,9 @@ describe('harness/run milestone gates (scripted gates)', () => {
         return o;
       };
       const origAudit = driver.audit.bind(driver);
-      driver.audit = async (i) => {
+      driver.audit = async () => {
         b.log.push('audit');
-        return origAudit(i);
+        return origAudit();
       };
       const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gateMaxHoldMs: 3000 } }, { open: async () => ({ driver: d, close: async () => undefined }) });
       const record = summary.results[0]!.record;
