@@ -23,6 +23,7 @@ export interface EmbeddedBackendOptions {
   ipBase?: string;
   statusRateMs?: number; // default 100 ms → timescale 0.02
   readyTimeoutMs?: number; // deploy waits this long for an initialized, unsealed Vault
+  gates?: boolean; // the Vault double serves milestone gates (harness/faults/gates.ts); default on
 }
 
 const DEFAULT_STATUS_RATE_MS = 100;
@@ -94,7 +95,7 @@ export class EmbeddedBackend implements ClusterBackend {
     const { readFile, mkdir } = await import('node:fs/promises');
     await mkdir(path.join(cluster.stateDir, 'vault', 'store'), { recursive: true });
     handle.caCertPem = await readFile(ca.certPath, 'utf8');
-    await cluster.agent.putWorkload(vaultServerWorkload({ stateDir: cluster.stateDir, namespace, fullname, feed: true, ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}) }));
+    await cluster.agent.putWorkload(vaultServerWorkload({ stateDir: cluster.stateDir, namespace, fullname, feed: true, harnessApi: this.options.gates !== false, ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}) }));
     await this.putManager(options.manager);
     await this.waitReady();
   }

@@ -74,8 +74,9 @@ export function mergeStatus(rec: GateRecord, s: MilestoneGateStatus): void {
     rec.state = s.state;
     if (s.releasedAt !== undefined) rec.releasedAt = s.releasedAt;
   } else if (rec.state === 'closed') {
-    // The closing server is gone; what it held went with it (dropped, never applied).
+    // The closing server is gone; what it held went with it (dropped, never applied). The others' release is the harness's.
     rec.state = 'released';
+    if (s.releasedAt !== undefined) rec.releasedAt ??= s.releasedAt;
   }
   rec.held = Math.max(rec.held, s.held);
   rec.dropped = Math.max(rec.dropped, s.dropped);
