@@ -11,6 +11,9 @@
  * dependency under node_modules — never gets a stale bundle. A full build
  * takes seconds on a loaded 2-core machine, hence the cache.
  *
+ * Concurrent starts that miss (the working tree is shared) build once: the
+ * first takes `<cacheDir>/.build.lock`, the others wait for it and look again.
+ *
  * The caller's `outDir` receives hard links to the entry (a copy across
  * file systems), so pruning the cache never pulls a bundle from under a
  * running cluster.
@@ -21,6 +24,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EnvironmentError } from '../common/errors.js';
+import { waitFor } from './agent/wait.js';
 
 /** Bump when the layout of an entry or the way it is built changes. */
 const CACHE_FORMAT = 1;
@@ -30,6 +34,9 @@ const ABANDONED_BUILD_MS = 10 * 60_000;
 /** Coarse file-system timestamps: an input touched this close to the build's start counts as touched during it. */
 const MTIME_SLACK_MS = 50;
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
+const LOCK_FILE = '.build.lock';
+/** How long a start waits for another process's build before building itself. */
+const LOCK_WAIT_MS = 120_000;
 
 /**
  * CommonJS dependencies (the Kubernetes client's) call `require` for Node
@@ -225,6 +232,60 @@ function linkInto(entryDir: string, names: readonly string[], outDir: string): v
   }
 }
 
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Takes the cache's build lock (a file holding our pid); undefined when it is held by a live process. */
+function tryLock(cacheDir: string): (() => void) | undefined {
+  const file = path.join(cacheDir, LOCK_FILE);
+  const token = `${process.pid} ${randomBytes(4).toString('hex')}`;
+  try {
+    fs.writeFileSync(file, token, { flag: 'wx' });
+    return () => {
+      // only our own lock: a stale-lock breaker may have replaced it
+      if (fs.readFileSync(file, 'utf8') === token) fs.rmSync(file, { force: true });
+    };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  let holder: number;
+  let ageMs: number;
+  try {
+    holder = Number.parseInt(fs.readFileSync(file, 'utf8'), 10);
+    ageMs = Date.now() - fs.statSync(file).mtimeMs;
+  } catch {
+    return undefined; // released meanwhile: the next attempt takes it
+  }
+  // the holder died mid-build (killed test, crashed start): break its lock. An unreadable pid is
+  // a lock still being written, unless it stayed so for long.
+  if (Number.isInteger(holder) && holder > 0 ? !pidAlive(holder) : ageMs > 5_000) fs.rmSync(file, { force: true });
+  return undefined;
+}
+
+/** Runs `fn` holding the build lock; after waiting LOCK_WAIT_MS for another holder it runs anyway (a slow build must not block a start for good). */
+async function withBuildLock<T>(cacheDir: string, fn: () => Promise<T>): Promise<T> {
+  let release = tryLock(cacheDir);
+  if (!release) {
+    const watcher = fs.watch(cacheDir);
+    try {
+      release = await waitFor(() => tryLock(cacheDir), { timeoutMs: LOCK_WAIT_MS, what: 'the bundle build of another process', wakeOn: watcher, pollMs: 250 }).catch(() => undefined);
+    } finally {
+      watcher.close();
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    release?.();
+  }
+}
+
 /** Keeps the `keep` most recently used entries; removes build dirs a killed process left. */
 function prune(cacheDir: string, keep: number): void {
   for (const { dir } of entriesByRecency(cacheDir).slice(keep)) fs.rmSync(dir, { recursive: true, force: true });
@@ -264,20 +325,30 @@ export async function buildCachedBundles(o: CachedBundleOptions): Promise<Bundle
       ...(buildMs !== undefined ? { buildMs } : {}),
     };
   };
-  const hit = await lookup(o.cacheDir, recipe, new FileHashes());
-  if (hit) {
+  const fromCache = async (): Promise<BundleSet | undefined> => {
+    const hit = await lookup(o.cacheDir, recipe, new FileHashes());
+    if (!hit) return undefined;
     try {
       return finish(hit.dir, hit.meta, true);
     } catch (err) {
       // pruned by a concurrent build between the lookup and the link: build it again
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      return undefined;
     }
-  }
-  const built = await build({ ...o, entries }, recipe, names);
-  try {
-    return finish(built.dir, built.meta, false, built.buildMs);
-  } finally {
-    if (!built.publish) fs.rmSync(built.dir, { recursive: true, force: true });
-    prune(o.cacheDir, o.keep ?? DEFAULT_KEEP);
-  }
+  };
+  return (
+    (await fromCache()) ??
+    withBuildLock(o.cacheDir, async () => {
+      // whoever held the lock may just have built these very inputs
+      const meanwhile = await fromCache();
+      if (meanwhile) return meanwhile;
+      const built = await build({ ...o, entries }, recipe, names);
+      try {
+        return finish(built.dir, built.meta, false, built.buildMs);
+      } finally {
+        if (!built.publish) fs.rmSync(built.dir, { recursive: true, force: true });
+        prune(o.cacheDir, o.keep ?? DEFAULT_KEEP);
+      }
+    })
+  );
 }

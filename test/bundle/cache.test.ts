@@ -4,11 +4,13 @@
  * cache; an edit of any input (also one imported indirectly) rebuilds and
  * the new bundle runs the edited code; reverting the edit finds the earlier
  * build again; an input written during a build is never cached; stack
- * traces map back to the TypeScript sources; a broken source fails with a
+ * traces map back to the TypeScript sources; concurrent misses build once;
+ * a dead builder's lock is broken; a broken source fails with a
  * typed error naming file and line and leaves the previous bundles in place.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -128,6 +130,24 @@ describe('bundle cache', function () {
     expect(error).to.be.instanceOf(EnvironmentError);
     expect((error as Error).message).to.include('absent.ts does not exist');
     expect(fs.existsSync(options.cacheDir)).to.equal(false);
+  });
+
+  it('builds once for concurrent starts that miss, the others waiting on the lock and taking the result', async () => {
+    const results = await Promise.all([1, 2, 3].map((i) => buildCachedBundles({ ...options, outDir: path.join(root, `state-${i}`, 'bundles') })));
+    expect(results.filter((r) => !r.fromCache), 'exactly one build').to.have.length(1);
+    expect(new Set(results.map((r) => r.key)).size).to.equal(1);
+    for (const r of results) expect(await runBundle(r.files.app!)).to.equal('alpha bundle');
+    expect(fs.existsSync(path.join(options.cacheDir, '.build.lock')), 'the lock is released').to.equal(false);
+  });
+
+  it('breaks the lock of a build whose process died', async () => {
+    const dead = spawn(process.execPath, ['-e', '']);
+    await once(dead, 'exit');
+    fs.mkdirSync(options.cacheDir, { recursive: true });
+    fs.writeFileSync(path.join(options.cacheDir, '.build.lock'), `${dead.pid} leftover`);
+    const built = await buildCachedBundles(options);
+    expect(built.fromCache).to.equal(false);
+    expect(await runBundle(built.files.app!)).to.equal('alpha bundle');
   });
 
   it('keeps only the most recently used entries', async () => {
