@@ -7,6 +7,7 @@
  * candidate is skipped without running.
  */
 import { DEFECTS } from '../manager/defects/registry.js';
+import { DEFECT_CATCHERS } from '../manager/defects/catchers.js';
 import type { Outcome, RunRecord } from '../harness/common/record.js';
 import type { Catalog } from '../matrix/catalog.js';
 import type { IterationRef } from '../matrix/selection.js';
@@ -21,29 +22,13 @@ export interface CandidateRef {
 }
 
 /**
- * Why each list is in this order: the window the defect opens, hit by a
- * milestone-targeted fault (see the `why` of test/manager/defects.test.ts);
- * a fault-free F1 first where the defect shows without any fault.
+ * The candidates of each defect, in order: the shared defect → catcher list
+ * (manager/defects/catchers.ts, also read by the coverage test), its verified
+ * catcher first, then scenarios aiming at the same window.
  */
-export const MUTATION_CANDIDATES: Record<string, CandidateRef[]> = {
-  // The key rotates when authentication completes, before cluster-rekey is stored.
-  'no-require-verification': [c('F1'), c('M-vault-auth-complete-kill-manager'), c('M-vault-auth-complete-delete-manager')],
-  // A partial backup (kill during the backup writes) is trusted while cluster-key is deleted.
-  'delete-key-before-backup-validated': [c('M-cluster-rekey-verified-kill-manager'), c('M-cluster-key-bk-0-kill-manager'), c('M-cluster-key-bk-1-kill-manager'), c('M-cluster-key-bk-0-delete-manager')],
-  // Only shows when cluster-key is not the key in use at the audit: after disturbances around the shuffle.
-  'finalize-before-audit': [c('F1'), c('M-cluster-rekey-shuffle-kill-manager'), c('M-cluster-key-0-kill-manager'), c('M-cluster-rekey-verified-kill-manager+active')],
-  // A server restarted after the rotation, before the shuffle, needs cluster-rekey to unseal.
-  'unseal-cluster-key-only': [c('M-vault-rotated-kill-standby'), c('M-cluster-rekey-verified-kill-standby'), c('M-vault-rotated-delete-standby'), c('M-cluster-rekey-verified-delete-standby')],
-  // Recovery after the manager and the active server died with cluster-rekey stored but unverified.
-  'recovery-trusts-rekey-without-audit': [c('M-cluster-rekey-4-delete-manager+active'), c('M-cluster-rekey-4-kill-active'), c('M-cluster-rekey-4-kill-manager+active'), c('M-vault-verify-progress-1-kill-manager+active'), c('M-vault-verify-progress-2-delete-manager+active')],
-  // The garbled fifth shard: only a check of every 3-of-5 subset (I7) sees it, no fault needed.
-  'no-readback-of-stored-shards': [c('F1'), c('M-cluster-rekey-4-kill-manager')],
-  // The early milestone, then a kill or a failover before Vault confirmed.
-  'verified-before-vault-confirms': [c('M-cluster-rekey-verified-kill-manager'), c('M-cluster-rekey-verified-delete-active'), c('M-cluster-rekey-verified-kill-manager+active')],
-  // A failover mid-rekey: the new active server has no rekey, the cached status says there is one.
-  // The burst is a few ms wide; a kill (faster than a pod delete) of the active during verification has the best odds.
-  'stale-rekey-status-after-failover': [c('M-vault-verify-progress-1-kill-active'), c('M-vault-auth-progress-1-delete-active'), c('M-vault-rekey-started-delete-active'), c('M-vault-auth-complete-delete-active'), c('M-cluster-rekey-4-delete-active')],
-};
+export const MUTATION_CANDIDATES: Record<string, CandidateRef[]> = Object.fromEntries(
+  Object.entries(DEFECT_CATCHERS).map(([defect, catcher]) => [defect, catcher.candidates.map((id) => c(id))]),
+);
 
 function c(scenario: string, iteration = 0): CandidateRef {
   return { scenario, iteration };

@@ -1,7 +1,7 @@
 /** The reference manager's behaviour: every replaceable part at its correct implementation. */
 import type { Behaviour } from './context.js';
 import { referenceRecoverUnverifiedCompleteRekey } from './rekey/recovery.js';
-import { referenceEnsureBackup } from './rekey/shuffle.js';
+import { referenceCopyIntoClusterKey, referenceEnsureBackup } from './rekey/shuffle.js';
 import { referenceAuditThenFinalize, referenceInitialize, referenceReadRekeyStatus, referenceStoreNewShards, referenceVerify } from './rekey/steps.js';
 import { referenceUnsealCandidates } from './unseal.js';
 
@@ -14,6 +14,7 @@ export function referenceBehaviour(): Behaviour {
     verify: (ctx, snap) => referenceVerify(ctx, snap),
     auditThenFinalize: referenceAuditThenFinalize,
     ensureBackup: referenceEnsureBackup,
+    copyIntoClusterKey: referenceCopyIntoClusterKey,
     recoverUnverifiedCompleteRekey: referenceRecoverUnverifiedCompleteRekey,
   };
 }

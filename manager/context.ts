@@ -39,6 +39,8 @@ export interface Behaviour {
   auditThenFinalize(ctx: ManagerContext, snap: Snapshot): Promise<void>;
   /** Shuffle: make sure cluster-key-bk is a complete, validated copy of cluster-key. */
   ensureBackup(ctx: ManagerContext, key: ShardSet, backup: ShardSet): Promise<boolean>;
+  /** Shuffle: copy the verified new shards into the (emptied) cluster-key, read back. */
+  copyIntoClusterKey(ctx: ManagerContext, snap: Snapshot, newShares: Uint8Array[]): Promise<void>;
   /** Recovery branch: no `verified`, `cluster-rekey` complete, no rekey running. */
   recoverUnverifiedCompleteRekey(ctx: ManagerContext, snap: Snapshot): Promise<void>;
 }

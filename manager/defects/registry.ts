@@ -6,11 +6,11 @@
 import type { Behaviour } from '../context.js';
 import { referenceBehaviour } from '../behaviour.js';
 import { UnknownDefectError } from '../errors.js';
-import * as deleteKeyBeforeBackupValidated from './delete-key-before-backup-validated.js';
-import * as finalizeBeforeAudit from './finalize-before-audit.js';
+import * as finalizeClearsMilestonesFirst from './finalize-clears-milestones-first.js';
 import * as noReadbackOfStoredShards from './no-readback-of-stored-shards.js';
 import * as noRequireVerification from './no-require-verification.js';
 import * as recoveryTrustsRekeyWithoutAudit from './recovery-trusts-rekey-without-audit.js';
+import * as shuffleRecordedBeforeCopy from './shuffle-recorded-before-copy.js';
 import * as staleRekeyStatusAfterFailover from './stale-rekey-status-after-failover.js';
 import * as unsealClusterKeyOnly from './unseal-cluster-key-only.js';
 import * as verifiedBeforeVaultConfirms from './verified-before-vault-confirms.js';
@@ -23,8 +23,8 @@ export interface Defect {
 
 const MODULES: Record<string, { description: string; apply(base: Behaviour): Behaviour }> = {
   'no-require-verification': noRequireVerification,
-  'delete-key-before-backup-validated': deleteKeyBeforeBackupValidated,
-  'finalize-before-audit': finalizeBeforeAudit,
+  'shuffle-recorded-before-copy': shuffleRecordedBeforeCopy,
+  'finalize-clears-milestones-first': finalizeClearsMilestonesFirst,
   'unseal-cluster-key-only': unsealClusterKeyOnly,
   'recovery-trusts-rekey-without-audit': recoveryTrustsRekeyWithoutAudit,
   'no-readback-of-stored-shards': noReadbackOfStoredShards,

@@ -25,6 +25,11 @@ export async function referenceEnsureBackup(ctx: ManagerContext, key: ShardSet, 
   return true;
 }
 
+/** The reference copy: every new shard written into cluster-key and read back before anything else happens. */
+export async function referenceCopyIntoClusterKey(ctx: ManagerContext, _snap: Snapshot, newShares: Uint8Array[]): Promise<void> {
+  await writeSetValidated(ctx.store, 'cluster-key', newShares);
+}
+
 export async function shuffle(ctx: ManagerContext, snap: Snapshot): Promise<void> {
   const key = snap.sets['cluster-key'];
   const rekey = snap.sets['cluster-rekey'];
@@ -51,7 +56,7 @@ export async function shuffle(ctx: ManagerContext, snap: Snapshot): Promise<void
       await deleteSet(ctx.store, 'cluster-key');
     }
     ctx.log.info('shuffle: copying cluster-rekey to cluster-key');
-    await writeSetValidated(ctx.store, 'cluster-key', completeShares(rekey));
+    await ctx.behaviour.copyIntoClusterKey(ctx, snap, completeShares(rekey));
   }
   // The copy is proven (equal on entry, or read back just now) before the source goes.
   await validateStoredSet(ctx.store, 'cluster-key', completeShares(rekey));

@@ -18,8 +18,8 @@ interface Expectation {
 
 const EXPECTED: Record<string, Expectation> = {
   'no-require-verification': { start: 'requested', caughtBy: ['I1'], why: 'a kill between the completing rekey/update and storing cluster-rekey loses the key in force' },
-  'delete-key-before-backup-validated': { start: 'premature-verified', caughtBy: ['I1'], why: 'a kill during the backup leaves a partial backup that is then trusted while cluster-key is deleted' },
-  'finalize-before-audit': { start: 'premature-verified', caughtBy: ['I1'], why: 'the unaudited finalize deletes the only copy of the key in use' },
+  'shuffle-recorded-before-copy': { start: 'requested', caughtBy: ['I5'], why: 'a kill during the copy leaves cluster-rekey-shuffle beside a partial cluster-key, which no step may repair: stuck for good' },
+  'finalize-clears-milestones-first': { start: 'requested', caughtBy: ['I2'], why: 'a kill after the last milestone is deleted leaves cluster-key-bk (the old shards) behind with nothing in progress to remove it' },
   'unseal-cluster-key-only': { start: 'requested', caughtBy: ['I5', 'I4'], why: 'a server restarted after the rotation but before the shuffle never unseals again' },
   'recovery-trusts-rekey-without-audit': { start: 'requested', caughtBy: ['I5'], why: 'after a failover dropped the verification, the trusted cluster-rekey fails the audit: stuck for good' },
   'no-readback-of-stored-shards': { start: 'requested', caughtBy: ['I7'], why: 'the garbled fifth shard is never noticed; three-share checks pass' },
