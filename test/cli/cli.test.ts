@@ -81,13 +81,13 @@ describe('cli: list, run, replay, explore (no cluster)', function () {
   });
 
   it('a printed replay command reproduces the identical plan JSON', async () => {
-    const run = await runMain(['run', '--family', 'F8', '--iterations', '3', '--seed', '77', '--defect', 'finalize-before-audit', '--dry-run']);
+    const run = await runMain(['run', '--family', 'F8', '--iterations', '3', '--seed', '77', '--defect', 'finalize-clears-milestones-first', '--dry-run']);
     expect(run.code, run.stderr).to.equal(0);
     const lines = parseLines(run.stdout);
     expect(lines.length).to.equal(3);
     for (const line of lines) {
       const spec = decodeReplayToken(line.replay);
-      expect([spec.scenario, spec.iteration, spec.seed, spec.defect, spec.backend, spec.timescale]).to.deep.equal(['F8', line.iteration, 77, 'finalize-before-audit', 'embedded', 0.02]);
+      expect([spec.scenario, spec.iteration, spec.seed, spec.defect, spec.backend, spec.timescale]).to.deep.equal(['F8', line.iteration, 77, 'finalize-clears-milestones-first', 'embedded', 0.02]);
       const replay = await runMain(['replay', line.replay, '--dry-run']);
       expect(replay.code, replay.stderr).to.equal(0);
       const [replayed] = parseLines(replay.stdout);
