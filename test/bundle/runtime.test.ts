@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../../harness/common/errors.js';
-import { bundleDir, podRuntime, POD_RUNTIME_ENV } from '../../harness/embedded/bundle.js';
+import { BUNDLED_NODE_FLAGS, bundleDir, podRuntime, POD_RUNTIME_ENV } from '../../harness/embedded/bundle.js';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../harness/embedded/cluster.js';
 import { managerWorkload, vaultServerWorkload } from '../../harness/embedded/workloads.js';
 
@@ -53,7 +53,7 @@ describe('pod runtime selection', function () {
   it('runs the bundles with source maps when the state dir has them', () => {
     delete process.env[POD_RUNTIME_ENV];
     const b = fakeBundles();
-    expect(commands()).to.deep.equal({ vault: ['node', '--enable-source-maps', b.vault], manager: ['node', '--enable-source-maps', b.manager] });
+    expect(commands()).to.deep.equal({ vault: ['node', ...BUNDLED_NODE_FLAGS, '--enable-source-maps', b.vault], manager: ['node', ...BUNDLED_NODE_FLAGS, '--enable-source-maps', b.manager] });
   });
 
   it('keeps tsx under REKEY_CHAOS_POD_RUNTIME=tsx even when bundles exist', () => {
