@@ -20,6 +20,7 @@ function item(id: string, faults: PlannedFault[], iteration: number): RunItem {
   return { scenario, plan, replay: `rekey-chaos replay ${id}` };
 }
 const killManagerAfterVerified: PlannedFault = { index: 0, trigger: { after: 'cluster-rekey-verified', offsetMs: 0, occurrence: 1 }, fault: { kind: 'kill-process', targets: ['manager'] }, targetSeed: 11 };
+const killActiveAfterAuthProgress1: PlannedFault = { index: 0, trigger: { after: 'vault-auth-progress-1', offsetMs: 0, occurrence: 1 }, fault: { kind: 'kill-process', targets: ['active'] }, targetSeed: 11 };
 
 function failures(r: RunRecord): string {
   return r.error ?? JSON.stringify(r.invariants.filter((i) => i.status !== 'passed').map((i) => `${i.id}: ${i.message}`));
@@ -58,15 +59,36 @@ describe('harness/run end to end (embedded)', function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('reference manager: a fault-free iteration and a manager kill after verified pass every invariant, and the kill landed', async () => {
-    const summary = await runItems([item('e2e-fault-free', [], 0), item('e2e-kill-manager-after-verified', [killManagerAfterVerified], 1)], options('reference'));
-    const [clean, killed] = summary.results.map((r) => r.record);
+  it('reference manager: a fault-free iteration, a manager kill after verified and an active kill inside the authenticate burst pass every invariant, and both kills landed behind their gates', async () => {
+    const summary = await runItems(
+      [item('e2e-fault-free', [], 0), item('e2e-kill-manager-after-verified', [killManagerAfterVerified], 1), item('e2e-kill-active-after-auth-progress-1', [killActiveAfterAuthProgress1], 3)],
+      options('reference'),
+    );
+    const [clean, killed, failedOver] = summary.results.map((r) => r.record);
     expectAllPassed(clean!);
     expectAllPassed(killed!);
+    expectAllPassed(failedOver!);
+    expect(clean!.completionAllowanceMs).to.equal(0);
+    expect(killed!.completionAllowanceMs).to.be.greaterThan(0);
     const fault = killed!.faults[0]!;
     expect(fault, JSON.stringify(fault)).to.include({ landed: true, target: 'sva-vault-manager-0', trigger: 'after:cluster-rekey-verified' });
     expect(fault.appliedAt).to.be.lessThan(fault.nextMilestone?.t ?? Infinity);
     expect(killed!.timeline.some((e) => e.name === 'fault:0' && e.source === 'fault')).to.equal(true);
+    // The API server's gate held the manager from its milestone write until the harness released it after the kill:
+    // the procedure's next step came only after the release.
+    const gate = fault.gate!;
+    expect(gate, JSON.stringify(fault)).to.include({ milestone: 'cluster-rekey-verified', kind: 'kubernetes', state: 'released' });
+    expect(gate.ids).to.have.length(1);
+    expect(gate.closedAt!).to.be.at.most(fault.appliedAt!);
+    expect(fault.appliedAt!).to.be.at.most(gate.releasedAt!);
+    expect(fault.nextMilestone!.t).to.be.greaterThan(gate.releasedAt!);
+    // A Vault gate on every server; the active that closed it is the one killed, so its gate went with it.
+    const burst = failedOver!.faults[0]!;
+    expect(burst.gate, JSON.stringify(burst)).to.include({ milestone: 'vault-auth-progress-1', kind: 'vault', state: 'released' });
+    expect(burst.gate!.ids).to.have.length(3);
+    expect(burst.target).to.equal(burst.gate!.server);
+    expect(burst.landed, burst.missReason).to.equal(true);
+    expect(burst.gate!.closedAt!).to.be.at.most(burst.appliedAt!);
     expect(summary.exitCode).to.equal(0);
   });
 
