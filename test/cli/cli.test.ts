@@ -38,8 +38,11 @@ describe('cli: list, run, replay, explore (no cluster)', function () {
     expect(readdirSync(dir), 'no results, runs or summary written').to.deep.equal([]);
   });
 
-  it('the spawned binary gives the same errors and exit 2 (syntax error, unknown key, duplicate id, unknown target)', async () => {
-    const picked = MALFORMED_CASES.filter((c) => /^(01|02|04|12)-/.test(c[0]));
+  // Every case is checked through main() above; the binary adds only its own error-to-exit mapping, so two
+  // spawns (one per error source: the YAML parser, the catalogue-wide schema check) prove it, side by side.
+  it('the spawned binary gives the same errors and exit 2 (YAML syntax error, duplicate id)', async () => {
+    const picked = MALFORMED_CASES.filter((c) => /^(01|12)-/.test(c[0]));
+    expect(picked).to.have.length(2);
     const results = await limited(picked, 2, (c) => runCli(args(c)));
     results.forEach((r, i) => checkRejected(r, picked[i]!));
     expect(readdirSync(dir)).to.deep.equal([]);
