@@ -17,7 +17,9 @@ import { join } from 'node:path';
 import { ObjectStore } from '../../harness/embedded/apiserver/store.js';
 import { startApiServer, type ApiServer } from '../../harness/embedded/apiserver/server.js';
 import { writeKubeconfig } from '../../harness/embedded/apiserver/kubeconfig.js';
-import { Observation } from '../../harness/observe/observation.js';
+import { startObservation } from '../../harness/run/observation.js';
+import type { Observation } from '../../harness/run/driver.js';
+import type { ClusterHandle } from '../../harness/cluster/backend.js';
 import { until } from './wait.js';
 
 const hexToShare = (k: string) => new Uint8Array(Buffer.from(k, 'hex'));
@@ -120,7 +122,25 @@ describe('observe/vault-poller and feed against the Vault double', function () {
   });
 });
 
-describe('observe/observation: the wired history of one iteration', function () {
+/** Resolves with the first event named `name` (already recorded or still to come). */
+function nextEvent(observation: Observation, name: string, timeoutMs: number): Promise<TimelineEvent> {
+  return new Promise((resolve, reject) => {
+    const found = observation.timeline.events().find((e) => e.name === name);
+    if (found) return resolve(found);
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${name}`));
+    }, timeoutMs);
+    const off = observation.timeline.on((e) => {
+      if (e.name !== name) return;
+      clearTimeout(timer);
+      off();
+      resolve(e);
+    });
+  });
+}
+
+describe('run/observation: the wired history of one iteration', function () {
   this.timeout(60000);
   const cluster = new DoubleCluster({ ipBase: '127.50.0', feed: true });
   let server: ApiServer | undefined;
@@ -146,8 +166,16 @@ describe('observe/observation: the wired history of one iteration', function () 
     const core = kc.makeApiClient(CoreV1Api);
     const client = new VaultClient({ url: 'https://127.50.0.10:8200', caCertPem: cluster.caPem });
     const endpoints = async () => [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, url: `https://127.50.0.${10 + i}:8200` }));
-    observation = new Observation({ kubeConfig: kc, namespace: 'vault', endpoints, caCertPem: cluster.caPem, feedPath: cluster.feedPath, pollIntervalMs: 20 });
-    await observation.start();
+    const handle: ClusterHandle = {
+      backend: 'embedded',
+      names: { namespace: 'vault', fullname: 'sva-vault', serverLabelSelector: 'component=server', managerLabelSelector: 'component=manager' },
+      kubeconfigPath: join(dir, 'kubeconfig'),
+      caCertPem: cluster.caPem,
+      statusRateMs: 100,
+      vaultEndpoints: endpoints,
+      keyFeedPath: cluster.feedPath,
+    };
+    observation = await startObservation({ kubeConfig: kc, handle, pollIntervalMs: 20 });
 
     const put = (name: string) => core.createNamespacedSecret({ namespace: 'vault', body: { metadata: { name }, data: { strdata: Buffer.from('id').toString('base64') } } });
     const del = (name: string) => core.deleteNamespacedSecret({ namespace: 'vault', name });
@@ -155,15 +183,15 @@ describe('observe/observation: the wired history of one iteration', function () 
     const init = await client.call<{ keys: string[] }>('PUT', 'sys/init', { secret_shares: 5, secret_threshold: 3 });
     for (const k of init.keys.slice(0, 3)) await client.call('PUT', 'sys/unseal', { key: k });
     const started = await until('active', async () => ((await client.health()).code === 200 ? client.call<RekeyStatus>('POST', 'sys/rekey/init', { secret_shares: 5, secret_threshold: 3, require_verification: true }) : undefined));
-    await observation.timeline.waitFor('vault-rekey-started', { timeoutMs: 15000 });
+    await nextEvent(observation, 'vault-rekey-started', 15000);
     await client.call('DELETE', 'sys/rekey/init');
-    await observation.timeline.waitFor('vault-rekey-cancelled', { timeoutMs: 15000 });
+    await nextEvent(observation, 'vault-rekey-cancelled', 15000);
     expect(started.nonce).to.be.a('string');
     await put('cluster-rekey-verified');
     await del('cluster-rekey-request');
     await del('cluster-rekey-verified');
-    const complete = await observation.timeline.waitFor('rekey-complete', { timeoutMs: 15000 });
-    expect(complete.detail).to.deep.equal({ after: 'cluster-rekey-verified-deleted' });
+    const complete = await nextEvent(observation, 'rekey-complete', 15000);
+    expect(complete.source).to.equal('secret');
     await until('a sample with an active server', async () => (observation!.service().some((s) => s.servers.some((x) => x.active)) ? true : undefined));
     await observation.stop();
 
@@ -180,7 +208,7 @@ describe('observe/observation: the wired history of one iteration', function () 
     expect(events.filter((e) => e.source === 'vault-poll')).to.have.length(0); // the feed is the Vault source here
     expect(events.map((e) => e.t)).to.deep.equal(events.map((e) => e.t).sort((a, b) => a - b));
     expect(observation.keyFeed()!.at(-1)!.keyFp).to.equal(keyFingerprint(await combine(init.keys.slice(0, 3).map(hexToShare))));
-    expect(observation.ledgerEntries().map((e) => e.cause)).to.deep.equal(['initial-list', 'cluster-rekey-request', 'cluster-rekey-verified', 'cluster-rekey-request-deleted', 'cluster-rekey-verified-deleted']);
+    expect(observation.ledger().map((e) => e.cause)).to.deep.equal(['initial-list', 'cluster-rekey-request', 'cluster-rekey-verified', 'cluster-rekey-request-deleted', 'cluster-rekey-verified-deleted']);
   });
 });
 
