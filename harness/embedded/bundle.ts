@@ -60,19 +60,27 @@ export function bundledProgram(stateDir: string, program: ProgramName, env: Node
 }
 
 /**
- * V8's young generation grows to 16 MB semi-spaces in a process that allocates steadily (TLS,
- * JSON, HTTP), and that shows as resident memory in each of the five processes. These programs
- * keep little alive, so 1 MB semi-spaces cost only more frequent, cheap scavenges; measured on the
- * whole cluster during rekeys with faults: ~450 → ~390 MB peak RSS (test/bundle/measure.ts).
+ * V8 flags of the bundled programs. These processes keep little alive (after a full GC, measured
+ * with --trace-gc over 30 rekeys: daemon ~18 MB, manager ~25 MB, a Vault double less than its
+ * first GC threshold) but allocate steadily (a TLS connection per call, JSON), and V8 sizes its
+ * heap for throughput: 16 MB semi-spaces, and an old generation left to grow — with the native
+ * TLS objects its garbage pins — to 130 MB (daemon) and 250 MB (manager) before a full GC. 1 MB
+ * semi-spaces cost only more frequent, cheap scavenges; the old-space limits (3–4× the live heap)
+ * make V8 collect earlier. Measured on the whole cluster (test/bundle/measure.ts): peak RSS
+ * ~450 → ~380 MB, flat over 30 rekeys.
  */
-export const BUNDLED_NODE_FLAGS = ['--max-semi-space-size=1'] as const;
+export const BUNDLED_NODE_FLAGS: Record<ProgramName, readonly string[]> = {
+  daemon: ['--max-semi-space-size=1', '--max-old-space-size=96'],
+  manager: ['--max-semi-space-size=1', '--max-old-space-size=96'],
+  vault: ['--max-semi-space-size=1', '--max-old-space-size=64'],
+};
 
 /**
  * argv (after `node`) that runs a program: its bundle with source-mapped stack traces, or its
  * TypeScript source through tsx (relative to the repo root, the pods' cwd).
  */
 export function programArgs(program: ProgramName, bundle: string | undefined): string[] {
-  return bundle ? [...BUNDLED_NODE_FLAGS, '--enable-source-maps', bundle] : ['--import', 'tsx', PROGRAM_SOURCES[program]];
+  return bundle ? [...BUNDLED_NODE_FLAGS[program], '--enable-source-maps', bundle] : ['--import', 'tsx', PROGRAM_SOURCES[program]];
 }
 
 export interface PodBundles extends Pick<BundleSet, 'dir' | 'key' | 'fromCache' | 'buildMs' | 'inputs'> {

@@ -7,6 +7,7 @@
  * failures throw (VaultUnreachableError).
  */
 import { request } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { podAddress } from '../bootstrap.js';
 import { VaultUnreachableError } from '../errors.js';
 import type { RekeyInitRequest, VaultApi, VaultResponse, VaultTarget } from '../ports.js';
@@ -23,8 +24,14 @@ export interface HttpsVaultOptions {
 
 export class HttpsVaultApi implements VaultApi {
   private readonly lookup;
+  /**
+   * One TLS context from the CA for every call: passing the PEM per request made each connection
+   * parse it into a new context (CPU, and native memory held until a major GC). Same CA, same checks.
+   */
+  private readonly tls: { secureContext: SecureContext } | Record<string, never>;
   constructor(private readonly opts: HttpsVaultOptions) {
     this.lookup = makeLookup(opts.hosts);
+    this.tls = opts.ca ? { secureContext: createSecureContext({ ca: opts.ca }) } : {};
   }
 
   hostFor(target: VaultTarget): string {
@@ -42,7 +49,7 @@ export class HttpsVaultApi implements VaultApi {
           port: this.opts.port ?? 8200,
           method,
           path: `/v1/${path}`,
-          ca: this.opts.ca,
+          ...this.tls,
           lookup: this.lookup as never,
           timeout: this.opts.timeoutMs,
           agent: false,

@@ -5,7 +5,7 @@
  * kill -9-to-Ready time of a Vault double pod (its own program, unlike
  * bench/agent.ts which restarts a `node -e` one-liner).
  *
- *   node --import tsx test/bundle/measure.ts [--runtime bundle|tsx] [--rekeys N] [--kills N] [--ip-base A.B.C] [--trace]
+ *   node --import tsx test/bundle/measure.ts [--runtime bundle|tsx] [--rekeys N] [--kills N] [--ip-base A.B.C] [--trace] [--keep]
  *     [--faults kill-active,kill-manager,delete-standby]
  */
 import * as k8s from '@kubernetes/client-node';
@@ -135,7 +135,8 @@ async function main(): Promise<void> {
   } finally {
     await sampler.stop().catch(() => undefined);
     await cluster?.stop();
-    fs.rmSync(stateDir, { recursive: true, force: true });
+    if (process.argv.includes('--keep')) process.stderr.write(`state dir kept: ${stateDir}\n`);
+    else fs.rmSync(stateDir, { recursive: true, force: true });
   }
 }
 

@@ -53,7 +53,7 @@ describe('pod runtime selection', function () {
   it('runs the bundles with source maps when the state dir has them', () => {
     delete process.env[POD_RUNTIME_ENV];
     const b = fakeBundles();
-    expect(commands()).to.deep.equal({ vault: ['node', ...BUNDLED_NODE_FLAGS, '--enable-source-maps', b.vault], manager: ['node', ...BUNDLED_NODE_FLAGS, '--enable-source-maps', b.manager] });
+    expect(commands()).to.deep.equal({ vault: ['node', ...BUNDLED_NODE_FLAGS.vault, '--enable-source-maps', b.vault], manager: ['node', ...BUNDLED_NODE_FLAGS.manager, '--enable-source-maps', b.manager] });
   });
 
   it('keeps tsx under REKEY_CHAOS_POD_RUNTIME=tsx even when bundles exist', () => {
