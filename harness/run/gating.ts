@@ -8,6 +8,13 @@
  * harness/faults/gates.ts) the cluster's own programs are held right after M,
  * the fault is applied while they wait, and only then is the gate released.
  *
+ * The fault fires when the milestone reaches the timeline, as without a gate:
+ * the gate has closed by then (the API server closes it when it commits the
+ * write, before the watch event; the double when it writes the feed line).
+ * Polling the gates instead would load every Vault server with TLS handshakes
+ * and gain nothing. A gate that closed but whose milestone never reached the
+ * timeline opens after maxHoldMs, and its fault is reported not hit.
+ *
  * What is gated, and what is not (those keep the plain timing path):
  *  - `after:` triggers whose milestone can be gated (gateSpecFor), occurrence 1,
  *    no offset. Armed before the request, a gate closes at the first
