@@ -44,6 +44,20 @@ const LOCK_WAIT_MS = 120_000;
  */
 const ESM_REQUIRE_BANNER = "import { createRequire as __rekeyChaosCreateRequire } from 'node:module'; const require = __rekeyChaosCreateRequire(import.meta.url);";
 
+/** What makes a bundle (part of every cache key). */
+const BUILD_OPTIONS = {
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  sourcemap: true,
+  // Node parses a bundle's map when it loads it: the sources' text would be megabytes of heap in
+  // every process, and stack traces need only the mappings (they name the .ts files).
+  sourcesContent: false,
+  banner: { js: ESM_REQUIRE_BANNER },
+} as const;
+
 export interface CachedBundleOptions {
   /** output name → entry point (absolute, or relative to absWorkingDir) */
   entries: Record<string, string>;
@@ -164,30 +178,32 @@ function describeBuildFailure(err: unknown): string {
   return shown.join('\n') + (errors.length > shown.length ? `\n(and ${errors.length - shown.length} more)` : '');
 }
 
+/** Builds of this process under way (they share esbuild's service process). */
+let buildsInFlight = 0;
+
 async function build(o: CachedBundleOptions, recipe: string, names: string[]): Promise<{ dir: string; meta: EntryMeta; buildMs: number; publish: boolean }> {
   const esbuild = await import('esbuild');
   const cwd = o.absWorkingDir ?? process.cwd();
   const tmp = path.join(o.cacheDir, `.build-${process.pid}-${randomBytes(4).toString('hex')}`);
   const started = Date.now();
   let metafile;
+  buildsInFlight++;
   try {
     ({ metafile } = await esbuild.build({
       entryPoints: Object.entries(o.entries).map(([out, entry]) => ({ in: entry, out })),
       absWorkingDir: cwd,
       outdir: tmp,
-      outExtension: { '.js': '.mjs' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      sourcemap: true,
+      ...BUILD_OPTIONS,
       metafile: true,
-      banner: { js: ESM_REQUIRE_BANNER },
       logLevel: 'silent',
     }));
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw new EnvironmentError(`bundling ${names.join(', ')} failed:\n${describeBuildFailure(err)}`, { entries: o.entries }, { cause: err });
+  } finally {
+    // esbuild keeps its service process (hundreds of MB after this build) for the caller's lifetime: the
+    // harness builds once per cluster start, so end it (the next build starts a new one)
+    if (--buildsInFlight === 0) await esbuild.stop();
   }
   const buildMs = Date.now() - started;
   const inputs = Object.keys(metafile.inputs)
@@ -312,7 +328,7 @@ export async function buildCachedBundles(o: CachedBundleOptions): Promise<Bundle
   const entries = Object.fromEntries(names.map((n) => [n, path.resolve(cwd, o.entries[n]!)]));
   for (const [n, file] of Object.entries(entries)) if (!fs.existsSync(file)) throw new EnvironmentError(`cannot bundle ${n}: ${file} does not exist`, { name: n, file });
   const { version } = await import('esbuild');
-  const recipe = JSON.stringify({ format: CACHE_FORMAT, esbuild: version, node: 'node20', banner: ESM_REQUIRE_BANNER, cwd, entries });
+  const recipe = JSON.stringify({ format: CACHE_FORMAT, esbuild: version, options: BUILD_OPTIONS, cwd, entries });
   fs.mkdirSync(o.cacheDir, { recursive: true });
   const finish = (dir: string, meta: EntryMeta, fromCache: boolean, buildMs?: number): BundleSet => {
     linkInto(dir, names, o.outDir);
