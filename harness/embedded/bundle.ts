@@ -67,7 +67,7 @@ export function bundledProgram(stateDir: string, program: ProgramName, env: Node
  * TLS objects its garbage pins — to 130 MB (daemon) and 250 MB (manager) before a full GC. 1 MB
  * semi-spaces cost only more frequent, cheap scavenges; the old-space limits (3–4× the live heap)
  * make V8 collect earlier. Measured on the whole cluster (test/bundle/measure.ts): peak RSS
- * ~450 → ~380 MB, flat over 30 rekeys.
+ * ~450 → ~360 MB, flat over 30 rekeys.
  */
 export const BUNDLED_NODE_FLAGS: Record<ProgramName, readonly string[]> = {
   daemon: ['--max-semi-space-size=1', '--max-old-space-size=96'],
