@@ -122,7 +122,7 @@ describe('kind backend with fake kind/helm/docker/kubectl on PATH', function () 
 
     const b = backend({ images: ['starlingx/vault-manager:test'] });
     await b.up();
-    await b.deploy({ manager: { kind: 'reference', defect: 'finalize-before-audit' } });
+    await b.deploy({ manager: { kind: 'reference', defect: 'finalize-clears-milestones-first' } });
     const c = await calls();
 
     const tls = fx.store.get('secrets', 'vault', 'sva-vault-tls')!;
@@ -152,7 +152,7 @@ describe('kind backend with fake kind/helm/docker/kubectl on PATH', function () 
     expect(sts.metadata.namespace).to.equal('vault');
     const container = sts.spec.template.spec.containers[0];
     expect(container.image).to.equal('rekey-chaos/vault-manager:dev');
-    expect(container.env).to.deep.include({ name: 'MANAGER_DEFECT', value: 'finalize-before-audit' });
+    expect(container.env).to.deep.include({ name: 'MANAGER_DEFECT', value: 'finalize-clears-milestones-first' });
     expect(docs.find((d) => d.kind === 'RoleBinding').subjects[0].namespace).to.equal('vault');
     // the old manager pod is replaced so the defect takes effect now
     expect(c.some((x) => x.tool === 'kubectl' && x.args.includes('delete') && x.args.includes('component=manager'))).to.equal(true);
