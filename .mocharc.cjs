@@ -9,6 +9,7 @@ const config = {
   // `instanceof` fails across them. Without require(esm), mocha imports and there is one module graph.
   'node-option': ['import=tsx', 'no-experimental-require-module'],
   timeout: 60000,
+  reporter: './test/support/spec-with-summary.cjs',
   exit: true,
 };
 
