@@ -14,7 +14,7 @@ import { describeLeftovers, leftoverPolicy } from './cleanup.js';
 import { completionAllowanceMs, completionBoundMs } from './completion.js';
 import { gateHoldMs } from './gating.js';
 import type { InitialState, IterationDriver, Observation } from './driver.js';
-import { dropLogs, prepareRunDir, runIdFor, scrubRunDir, writeRecord } from './record-writer.js';
+import { dropLogs, newRecord, prepareRunDir, runIdFor, scrubRunDir, writeRecord } from './record-writer.js';
 import { armFaults, type ArmedFaults } from './triggers.js';
 
 export interface IterationContext {
@@ -56,8 +56,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     else runnerEvents.push(e);
     ctx.progress?.(e);
   };
-  const record: RunRecord = {
-    version: 1,
+  const record: RunRecord = newRecord({
     runId,
     scenario,
     plan,
@@ -66,21 +65,8 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     ...(ctx.defect ? { defect: ctx.defect } : {}),
     startedAt,
     completionAllowanceMs: completionAllowanceMs(ctx.backend, plan, ctx.restartAllowanceMs),
-    endedAt: startedAt,
-    timeline: [],
-    ledger: [],
-    keyFeed: null,
-    service: [],
-    audits: [],
-    faults: [],
-    initial: {},
-    final: { secrets: [], servers: [] },
-    logs: {},
-    managerProblems: [],
-    invariants: [],
-    outcome: 'environment-error',
     replay: ctx.replay,
-  };
+  });
   let observation: Observation | undefined;
   let armed: ArmedFaults | undefined;
   let initial: InitialState | undefined;

@@ -10,6 +10,31 @@ import path from 'node:path';
 import { redact } from '../common/redact.js';
 import type { RunRecord } from '../common/record.js';
 
+/**
+ * A record with nothing observed yet: the runner fills it in as the iteration
+ * goes, and one that never started is written as it is. Until judged, its
+ * outcome is environment-error, so a record cut short never reads as a pass.
+ */
+export function newRecord(fields: Pick<RunRecord, 'runId' | 'scenario' | 'plan' | 'backend' | 'manager' | 'startedAt' | 'replay'> & Partial<RunRecord>): RunRecord {
+  return {
+    version: 1,
+    endedAt: fields.startedAt,
+    timeline: [],
+    ledger: [],
+    keyFeed: null,
+    service: [],
+    audits: [],
+    faults: [],
+    initial: {},
+    final: { secrets: [], servers: [] },
+    logs: {},
+    managerProblems: [],
+    invariants: [],
+    outcome: 'environment-error',
+    ...fields,
+  };
+}
+
 export function runIdFor(scenarioId: string, iteration: number, startedAt: number): string {
   const safe = scenarioId.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
   return `${safe}-i${iteration}-${Math.floor(startedAt).toString(36)}`;

@@ -12,7 +12,7 @@ import type { FaultPlan, Scenario } from '../common/scenario.js';
 import type { ManagerChoice } from '../cluster/backend.js';
 import type { IterationDriver } from './driver.js';
 import { runIteration } from './iteration.js';
-import { prepareRunDir, runIdFor, writeRecord } from './record-writer.js';
+import { newRecord, prepareRunDir, runIdFor, writeRecord } from './record-writer.js';
 
 export interface RunItem {
   scenario: Scenario;
@@ -74,8 +74,7 @@ async function notRunRecord(item: RunItem, options: RunOptions, error: string): 
   const t = nowMs();
   const runId = runIdFor(item.scenario.id, item.plan.iteration, t);
   const runDir = await prepareRunDir(options.runsDir, runId);
-  const record: RunRecord = {
-    version: 1,
+  const record = newRecord({
     runId,
     scenario: item.scenario,
     plan: item.plan,
@@ -83,22 +82,9 @@ async function notRunRecord(item: RunItem, options: RunOptions, error: string): 
     manager: options.manager.kind,
     ...(options.manager.defect ? { defect: options.manager.defect } : {}),
     startedAt: t,
-    endedAt: t,
-    timeline: [],
-    ledger: [],
-    keyFeed: null,
-    service: [],
-    audits: [],
-    faults: [],
-    initial: {},
-    final: { secrets: [], servers: [] },
-    logs: {},
-    managerProblems: [],
-    invariants: [],
-    outcome: 'environment-error',
     error,
     replay: item.replay,
-  };
+  });
   await writeRecord(runDir, record, []);
   return { record, runDir };
 }

