@@ -114,6 +114,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     const done = observation.timeline.events().find((e) => e.name === COMPLETE_EVENT);
     if (completed && done) record.completedAt = done.t;
     if (!completed) note('timeout', { timeoutMs: plan.timeoutMs, allowanceMs: record.completionAllowanceMs ?? 0 });
+    await armed.awaitTimed(record.requestedAt + boundMs);
     await armed.settleFired();
     armed.cancel();
     // Before anything else talks to Vault: a Vault gate cannot tell the harness's audits from the manager's calls.

@@ -32,6 +32,8 @@ interface FaultState {
   application?: FaultApplication;
   error?: string;
   inFlight?: Promise<void>;
+  /** timed triggers: when they aim, and their injection once their time comes */
+  timed?: { aimAt: number; done: Promise<void> };
   timer?: NodeJS.Timeout;
   gate?: MilestoneGate;
   gateRecord?: GateRecord;
@@ -106,7 +108,7 @@ export class ArmedFaults {
       const t = s.planned.trigger;
       if ('atMs' in t) {
         const aimAt = requestedAt + t.atMs;
-        this.at(s, aimAt, () => void this.fire(s, aimAt, aimAt));
+        s.timed = { aimAt, done: new Promise<void>((resolve) => this.at(s, aimAt, () => resolve(this.fire(s, aimAt, aimAt)))) };
       }
     }
   }
@@ -190,6 +192,15 @@ export class ArmedFaults {
         s.error = redact(err instanceof Error ? err.message : String(err));
       },
     );
+  }
+
+  /**
+   * Resolves once every timed fault aimed at or before `deadline` has been applied. As in the original
+   * matrix, a timed fault is injected at its time even when the procedure has already completed (the
+   * cluster is then idle); one aimed past the iteration's bound stays unreached (not hit).
+   */
+  async awaitTimed(deadline: number): Promise<void> {
+    await Promise.all(this.states.filter((s) => s.timed && s.timed.aimAt <= deadline).map((s) => s.timed!.done));
   }
 
   /** Resolves once every fault whose trigger has been observed has finished applying (pending offsets included). */

@@ -142,6 +142,22 @@ describe('harness/run triggers on a live timeline', () => {
     expect(calls.map((c) => c.index).sort()).to.deep.equal([0, 1]);
   });
 
+  it('a timed fault due within the iteration bound is applied even after completion; one due later is not hit', async () => {
+    const tl = new MemoryTimeline();
+    const { apply, calls } = fakeApply();
+    const requestedAt = nowMs();
+    const armed = armFaults(tl, [planned(0, { atMs: 30 }), planned(1, { atMs: 60_000 })], apply, requestedAt);
+    tl.add(ev(nowMs(), 'rekey-complete')); // the procedure finished before either trigger's time
+    await armed.awaitTimed(requestedAt + 1000);
+    await armed.settleFired();
+    armed.cancel();
+    const results = armed.results(tl.events());
+    expect(calls.map((c) => c.index)).to.deep.equal([0]);
+    expect(calls[0]!.at).to.be.at.least(requestedAt + 30 - 1);
+    expect(results[0]).to.include({ trigger: 'at:30ms', landed: true });
+    expect(results[1]).to.include({ landed: false, missReason: 'trigger at:60000ms not reached before the iteration ended' });
+  });
+
   it('an injection that throws is recorded as not hit with the (redacted) reason', async () => {
     const tl = new MemoryTimeline();
     const armed = armFaults(tl, [planned(0, { after: 'cluster-rekey-request', offsetMs: 0, occurrence: 1 })], async () => {
