@@ -17,9 +17,15 @@ describe('reports: the mocha suite can report to Allure (opt-in)', function () {
   before(() => (tmp = tempDir('mocha-allure')));
   after(() => tmp.remove());
 
-  it('by default keeps the plain spec reporter', async () => {
+  it('by default uses the spec reporter, closing with a plain "N passed, N failed, N skipped" line', async () => {
     const cfg = await mochaConfig({ ALLURE_MOCHA: '' });
-    expect(cfg.reporter).to.equal(undefined);
+    expect(cfg.reporter).to.equal('./test/support/spec-with-summary.cjs');
+    const args = [join('node_modules', 'mocha', 'bin', 'mocha.js'), '--no-config', '--node-option', 'import=tsx', '--extension', 'ts', '--reporter', String(cfg.reporter)];
+    args.push('test/reports/sample/allure-sample.spec.ts');
+    const r = await execa(process.execPath, args, { reject: false, all: true });
+    expect(r.exitCode, r.all).to.equal(0);
+    expect(r.stdout).to.match(/^\s+2 passing/m);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).to.equal('mocha: 2 passed, 0 failed, 0 skipped');
   });
 
   it('with ALLURE_MOCHA=1 writes Allure results and still prints "N passing"', async () => {
