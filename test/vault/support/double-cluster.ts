@@ -12,8 +12,13 @@ import { createCa } from '../../../harness/embedded/pki.js';
 import { VaultClient, waitFor } from './client.js';
 import type { ConformanceTarget } from './target.js';
 
-/** Small lease/election timings so the suites stay fast (correctness, not speed, is asserted). */
-export const FAST_OPTIONS = { electionMs: 800, leaseRenewMs: 100, followerUnsealDelayMs: 100, stepDownCooldownMs: 2000, labelRetryMs: 100 };
+/**
+ * Small lease/election timings so the suites stay fast (correctness, not speed, is asserted) — but a
+ * lease long enough that an active whose event loop is starved for a moment keeps it: on a fresh clone
+ * a restarted server compiles through a cold tsx cache, and on 2 busy cores an 800 ms lease could lapse
+ * then, failing over and dropping the rekey a test was in the middle of.
+ */
+export const FAST_OPTIONS = { electionMs: 2500, leaseRenewMs: 150, followerUnsealDelayMs: 100, stepDownCooldownMs: 2000, labelRetryMs: 100 };
 
 const MAIN = resolve(import.meta.dirname, '../../../harness/embedded/vault/main.ts');
 
