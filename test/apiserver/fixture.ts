@@ -1,7 +1,8 @@
 /** Starts a store + API server + kubeconfig for one suite; `stop()` tears everything down. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -86,4 +87,17 @@ export function waitFor(what: string, predicate: () => boolean, ms = 10000): { p
   };
   poke();
   return { promise, poke };
+}
+
+/** The kubectl on PATH, or undefined (kubectl suites skip then; scripts/setup.sh installs one where absent). */
+export function findKubectl(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir, 'kubectl'), constants.X_OK);
+      return join(dir, 'kubectl');
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
 }

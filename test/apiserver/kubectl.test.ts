@@ -1,21 +1,8 @@
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { startFixture, type Fixture } from './fixture.js';
-
-function findKubectl(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    try {
-      accessSync(join(dir, 'kubectl'), constants.X_OK);
-      return join(dir, 'kubectl');
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
+import { findKubectl, startFixture, type Fixture } from './fixture.js';
 
 describe('apiserver via real kubectl', function () {
   let fx: Fixture;

@@ -3,25 +3,12 @@
  * JSON and through the real kubectl (skipped when kubectl is absent).
  */
 import { expect } from 'chai';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { shortAge } from '../../harness/embedded/apiserver/table.js';
-import { startFixture, type Fixture } from '../apiserver/fixture.js';
+import { findKubectl, startFixture, type Fixture } from '../apiserver/fixture.js';
 
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
-
-function findKubectl(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    try {
-      accessSync(join(dir, 'kubectl'), constants.X_OK);
-      return join(dir, 'kubectl');
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
 
 describe('gates: kubectl table output', function () {
   this.timeout(30_000);
