@@ -3,7 +3,6 @@
  * JSON and through the real kubectl (skipped when kubectl is absent).
  */
 import { expect } from 'chai';
-import { join } from 'node:path';
 import { execa } from 'execa';
 import { shortAge } from '../../harness/embedded/apiserver/table.js';
 import { findKubectl, startFixture, type Fixture } from '../apiserver/fixture.js';
