@@ -13,11 +13,11 @@ const config = {
   exit: true,
 };
 
-// Opt-in: ALLURE_MOCHA=1 also writes the suite's results for Allure (reports/out/mocha-allure-results,
+// Opt-in: ALLURE_MOCHA=1 also writes the suite's results for Allure (out/mocha-allure-results,
 // or ALLURE_MOCHA_RESULTS); the spec reporter still prints to the terminal, "N passing" included.
 if (process.env.ALLURE_MOCHA === '1') {
   config.reporter = 'allure-mocha';
-  config['reporter-option'] = [`resultsDir=${process.env.ALLURE_MOCHA_RESULTS || 'reports/out/mocha-allure-results'}`, 'extraReporters=spec'];
+  config['reporter-option'] = [`resultsDir=${process.env.ALLURE_MOCHA_RESULTS || 'out/mocha-allure-results'}`, 'extraReporters=spec'];
 }
 
 module.exports = config;

@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
-import { delay, nowMs } from '../harness/common/clock.js';
-import { DEFAULT_BACKOFF } from '../harness/embedded/agent/types.js';
-import { startEmbeddedCluster, type EmbeddedCluster } from '../harness/embedded/cluster.js';
+import { delay, nowMs } from '../common/clock.js';
+import { DEFAULT_BACKOFF } from '../platform/agent/types.js';
+import { startEmbeddedCluster, type EmbeddedCluster } from '../platform/cluster.js';
 
 const NS = 'vault';
 const POD = 'bench-agent-0';

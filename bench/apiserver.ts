@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ObjectStore } from '../harness/embedded/apiserver/store.js';
-import { startApiServer } from '../harness/embedded/apiserver/server.js';
-import { writeKubeconfig } from '../harness/embedded/apiserver/kubeconfig.js';
+import { ObjectStore } from '../platform/apiserver/store.js';
+import { startApiServer } from '../platform/apiserver/server.js';
+import { writeKubeconfig } from '../platform/apiserver/kubeconfig.js';
 
 export interface LatencySummary {
   name: string;

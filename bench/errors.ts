@@ -4,7 +4,7 @@
  * target is not an error — the bench is a measurement — but a missing figure
  * is, so `npm run bench` exits non-zero instead of printing a made-up number.
  */
-import { RekeyChaosError } from '../harness/common/errors.js';
+import { RekeyChaosError } from '../common/errors.js';
 
 export class MeasurementError extends RekeyChaosError {
   readonly figure: string;

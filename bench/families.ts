@@ -4,11 +4,11 @@
  * evenly over the family's sweep positions (the fault time moves across the
  * whole procedure, so the sample sees early and late faults alike).
  */
-import type { Outcome, RunRecord } from '../harness/common/record.js';
-import { redact } from '../harness/common/redact.js';
+import type { Outcome, RunRecord } from '../common/record.js';
+import { redact } from '../common/redact.js';
 import type { Catalog } from '../matrix/catalog.js';
 import { FAMILY_IDS, type IterationRef } from '../matrix/selection.js';
-import { buildItems } from '../harness/cli/run-exec.js';
+import { buildItems } from '../cli/run-exec.js';
 import { MeasurementError } from './errors.js';
 import { phaseProfile } from './profile.js';
 import type { BenchSession } from './session.js';

@@ -4,8 +4,8 @@
  * applied (`appliedAt`), minus any planned offset. Only milestone triggers
  * count: a timed trigger has no observed event to measure from.
  */
-import type { RunRecord } from '../harness/common/record.js';
-import type { Scenario } from '../harness/common/scenario.js';
+import type { RunRecord } from '../common/record.js';
+import type { Scenario } from '../common/scenario.js';
 import type { Catalog } from '../matrix/catalog.js';
 import { hash32, seededSample } from '../matrix/random.js';
 import { round, summarize } from './stats.js';

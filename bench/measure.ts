@@ -9,9 +9,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RunRecord } from '../harness/common/record.js';
-import { redact } from '../harness/common/redact.js';
-import { buildItems } from '../harness/cli/run-exec.js';
+import type { RunRecord } from '../common/record.js';
+import { redact } from '../common/redact.js';
+import { buildItems } from '../cli/run-exec.js';
 import { DEFECTS } from '../manager/defects/registry.js';
 import type { Catalog } from '../matrix/catalog.js';
 import { REFERENCE_STATUS_RATE_MS } from '../matrix/plan.js';

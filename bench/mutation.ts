@@ -8,10 +8,10 @@
  */
 import { DEFECTS } from '../manager/defects/registry.js';
 import { DEFECT_CATCHERS } from '../manager/defects/catchers.js';
-import type { Outcome, RunRecord } from '../harness/common/record.js';
+import type { Outcome, RunRecord } from '../common/record.js';
 import type { Catalog } from '../matrix/catalog.js';
 import type { IterationRef } from '../matrix/selection.js';
-import { buildItems } from '../harness/cli/run-exec.js';
+import { buildItems } from '../cli/run-exec.js';
 import { MeasurementError } from './errors.js';
 import type { BenchSession } from './session.js';
 import { round, summarize } from './stats.js';

@@ -5,7 +5,7 @@
  * recovery included), settle (after-completion faults, waiting for three
  * unsealed servers), check (audits, logs, invariants, record).
  */
-import type { RunRecord } from '../harness/common/record.js';
+import type { RunRecord } from '../common/record.js';
 import { round } from './stats.js';
 
 export interface IterationPhases {

@@ -1,5 +1,5 @@
 /**
- * The bench's result document (reports/bench/latest.json) and its terminal
+ * The bench's result document (out/bench/latest.json) and its terminal
  * rendering. The top-level figures are the contract of issue 8; a figure that
  * could not be measured is `null` and named in `errors`, and the bench exits
  * non-zero — never a made-up number.
@@ -16,7 +16,7 @@ import { cell, formatTable } from './table.js';
 import { checkTargets, FIGURE_KEYS, mark, type FigureKey, type Figures } from './targets.js';
 import type { MatrixThroughput } from './throughput.js';
 
-export const DEFAULT_REPORT_PATH = 'reports/bench/latest.json';
+export const DEFAULT_REPORT_PATH = 'out/bench/latest.json';
 
 export type MaybeFigures = Record<FigureKey, number | null>;
 

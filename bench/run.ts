@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: what the harness costs to run and what it catches, as
  * numbers (issue 8). One embedded cluster on 127.49.0 serves every
- * measurement; reports/bench/latest.json gets the figures, the terminal a
+ * measurement; out/bench/latest.json gets the figures, the terminal a
  * table with each figure against its target. A missed target is printed ✗
  * and is not an error; a figure that could not be measured exits 3.
  *
@@ -9,8 +9,8 @@
  *   (BENCH_ITERATIONS / BENCH_MILESTONES set the same defaults)
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { exitCodeOf, UsageError } from '../harness/common/errors.js';
-import { redact } from '../harness/common/redact.js';
+import { exitCodeOf, UsageError } from '../common/errors.js';
+import { redact } from '../common/redact.js';
 import { DEFECTS } from '../manager/defects/registry.js';
 import { loadCatalog } from '../matrix/catalog.js';
 import { defaultTimescale } from '../matrix/plan.js';

@@ -8,11 +8,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../harness/cluster/backend.js';
-import { createBackend } from '../harness/cluster/index.js';
+import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../harness/backends/backend.js';
+import { createBackend } from '../harness/backends/index.js';
 import { ClusterDriver } from '../harness/run/cluster-driver.js';
 import { runItemsWith, type RunItem, type RunSummary } from '../harness/run/runner.js';
-import type { ResultSink } from '../harness/common/record.js';
+import type { ResultSink } from '../common/record.js';
 
 export const BENCH_IP_BASE = '127.49.0';
 

@@ -3,7 +3,7 @@
  * them. A missed target is reported (✗), not an error: the bench measures.
  */
 
-/** The top-level numbers of reports/bench/latest.json (the contract of issue 8). */
+/** The top-level numbers of out/bench/latest.json (the contract of issue 8). */
 export const FIGURE_KEYS = [
   'iteration_median_s',
   'iteration_p95_s',

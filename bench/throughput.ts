@@ -4,8 +4,8 @@
  */
 import type { Catalog } from '../matrix/catalog.js';
 import { expand, namedMatrix } from '../matrix/selection.js';
-import { buildItems } from '../harness/cli/run-exec.js';
-import type { Outcome } from '../harness/common/record.js';
+import { buildItems } from '../cli/run-exec.js';
+import type { Outcome } from '../common/record.js';
 import { MeasurementError } from './errors.js';
 import type { FamilyTiming } from './families.js';
 import type { BenchSession } from './session.js';

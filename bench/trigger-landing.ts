@@ -12,8 +12,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FaultPlan, Scenario } from '../harness/common/scenario.js';
-import { iterationRequestId } from '../harness/common/secrets.js';
+import type { FaultPlan, Scenario } from '../common/scenario.js';
+import { iterationRequestId } from '../common/secrets.js';
 import { runItems, type RunItem } from '../harness/run/runner.js';
 
 const args = process.argv.slice(2);

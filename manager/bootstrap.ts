@@ -6,9 +6,9 @@
  * the pass does nothing else.
  */
 import { readFile } from 'node:fs/promises';
-import { keyFingerprint } from '../harness/common/fingerprint.js';
-import { combine } from '../harness/common/shamir.js';
-import { ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../harness/common/secrets.js';
+import { keyFingerprint } from '../common/fingerprint.js';
+import { combine } from '../common/shamir.js';
+import { ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../common/secrets.js';
 import type { ManagerContext } from './context.js';
 import { StepError, SecretExistsError } from './errors.js';
 import type { ServerPod, VaultResponse } from './ports.js';

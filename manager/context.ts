@@ -4,7 +4,7 @@
  * manager keeps in memory. All progress of a rekey lives in secrets or in
  * Vault; memory holds only hints that are safe to lose on kill -9.
  */
-import type { SetPrefix } from '../harness/common/secrets.js';
+import type { SetPrefix } from '../common/secrets.js';
 import type { ManagerConfig } from './config.js';
 import type { Logger } from './log.js';
 import type { Pods, SecretStore, VaultApi } from './ports.js';

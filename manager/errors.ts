@@ -2,7 +2,7 @@
  * The manager's typed errors. All derive from the project's RekeyChaosError so
  * they carry context; none ever carries a shard or token in its message.
  */
-import { EnvironmentError, RekeyChaosError, UsageError } from '../harness/common/errors.js';
+import { EnvironmentError, RekeyChaosError, UsageError } from '../common/errors.js';
 
 /** A step found a state or an answer it must not act on; nothing further is touched this pass. */
 export class StepError extends RekeyChaosError {

@@ -3,7 +3,7 @@
  * Every message passes through redact() as a last line of defence; callers
  * name keys and shards by fingerprint only.
  */
-import { redact } from '../harness/common/redact.js';
+import { redact } from '../common/redact.js';
 import { LOG_LEVELS, type LogLevel } from './config.js';
 
 export interface Logger {

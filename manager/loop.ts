@@ -4,7 +4,7 @@
  * always finishes; kill -9 needs nothing here because all progress is in
  * secrets or in Vault.
  */
-import { delay } from '../harness/common/clock.js';
+import { delay } from '../common/clock.js';
 import type { ManagerContext } from './context.js';
 import { runPassLogged } from './pass.js';
 

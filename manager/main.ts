@@ -6,8 +6,8 @@
  * exits 2 with a message naming what is wrong.
  */
 import { readFileSync } from 'node:fs';
-import { exitCodeOf } from '../harness/common/errors.js';
-import { exitWhenParentDies } from '../harness/embedded/agent/parent-watch.js';
+import { exitCodeOf } from '../common/errors.js';
+import { exitWhenParentDies } from '../common/parent-watch.js';
 import { loadConfig } from './config.js';
 import { freshMemory, type ManagerContext } from './context.js';
 import { behaviourFor } from './defects/registry.js';

@@ -5,8 +5,8 @@
  * delete). "Whoever writes a shard set reads it back and compares it before
  * relying on it" (rekey-procedure.md §2) lives here, once.
  */
-import { formatShard, MILESTONE_SECRETS, parseShard, SET_PREFIXES, SHARES, shardSecretName, type MilestoneSecret, type SetPrefix } from '../harness/common/secrets.js';
-import { shardFingerprint } from '../harness/common/fingerprint.js';
+import { formatShard, MILESTONE_SECRETS, parseShard, SET_PREFIXES, SHARES, shardSecretName, type MilestoneSecret, type SetPrefix } from '../common/secrets.js';
+import { shardFingerprint } from '../common/fingerprint.js';
 import { StepError, SecretExistsError } from './errors.js';
 import type { SecretStore } from './ports.js';
 

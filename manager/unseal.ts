@@ -6,7 +6,7 @@
  * A set Vault rejects as the wrong key is skipped for the next; any other
  * failure means "try again on a later pass".
  */
-import { SET_PREFIXES, THRESHOLD, type SetPrefix } from '../harness/common/secrets.js';
+import { SET_PREFIXES, THRESHOLD, type SetPrefix } from '../common/secrets.js';
 import type { ManagerContext } from './context.js';
 import { describeError } from './log.js';
 import type { ServerPod, VaultResponse } from './ports.js';

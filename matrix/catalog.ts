@@ -6,13 +6,13 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ScenarioError, UsageError } from '../harness/common/errors.js';
-import type { Scenario } from '../harness/common/scenario.js';
+import { REPO_ROOT } from '../common/repo-root.js';
+import { ScenarioError, UsageError } from '../common/errors.js';
+import type { Scenario } from '../common/scenario.js';
 import { milestoneMatrix } from './milestone-matrix.js';
 import { parseScenarioDocument } from './schema.js';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export { REPO_ROOT };
 export const SCENARIOS_DIR = path.join(REPO_ROOT, 'scenarios');
 export const REGRESSIONS_DIR = path.join(SCENARIOS_DIR, 'regressions');
 

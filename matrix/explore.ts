@@ -6,8 +6,8 @@
  * callback, so the generator can be tested on its own.
  */
 import fc from 'fast-check';
-import type { FaultSpec, Scenario, ScheduledFault, Trigger } from '../harness/common/scenario.js';
-import { expectedRekeySequence } from '../harness/common/milestones.js';
+import type { FaultSpec, Scenario, ScheduledFault, Trigger } from '../common/scenario.js';
+import { expectedRekeySequence } from '../common/milestones.js';
 import { FAULTED_INVARIANTS, PROCEDURE_TIMEOUT_S } from './milestone-matrix.js';
 import { hash32 } from './random.js';
 import { stableJson } from './plan.js';

@@ -2,7 +2,7 @@
  * `rekey-chaos list`: the known scenarios, one per line (id, family,
  * trigger, faults, iterations), and the size of what was listed.
  */
-import type { FaultSpec, Scenario, Trigger } from '../harness/common/scenario.js';
+import type { FaultSpec, Scenario, Trigger } from '../common/scenario.js';
 import type { MatrixEntry } from './selection.js';
 
 export function triggerText(t: Trigger): string {

@@ -4,8 +4,8 @@
  * as a pod delete and as a process kill where both apply. The original hit
  * these windows only by wall-clock luck; here each one is its own scenario.
  */
-import type { FaultSpec, InvariantId, Scenario } from '../harness/common/scenario.js';
-import { expectedRekeySequence } from '../harness/common/milestones.js';
+import type { FaultSpec, InvariantId, Scenario } from '../common/scenario.js';
+import { expectedRekeySequence } from '../common/milestones.js';
 import { hash32 } from './random.js';
 
 export interface TargetSet {

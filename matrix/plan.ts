@@ -3,10 +3,10 @@
  * sweep time, the target seeds) from (seed, scenario id, iteration) alone,
  * so the same inputs give the same plan byte for byte — the basis of replay.
  */
-import { UsageError } from '../harness/common/errors.js';
-import type { Backend } from '../harness/common/record.js';
-import type { FaultPlan, FaultSpec, PlannedFault, Scenario, ScheduledFault } from '../harness/common/scenario.js';
-import { iterationRequestId } from '../harness/common/secrets.js';
+import { UsageError } from '../common/errors.js';
+import type { Backend } from '../common/record.js';
+import type { FaultPlan, FaultSpec, PlannedFault, Scenario, ScheduledFault } from '../common/scenario.js';
+import { iterationRequestId } from '../common/secrets.js';
 import { hash32, seededRandom } from './random.js';
 
 /** The procedure's reference status rate: scenario seconds are seconds at this rate. */

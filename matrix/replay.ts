@@ -4,8 +4,8 @@
  * scale) and where it ran (backend, manager, defect), e.g.
  *   rekey-chaos replay "F3:2:seed=2120:ts=0.02:backend=embedded:manager=reference:defect=skip-verify"
  */
-import { UsageError } from '../harness/common/errors.js';
-import type { Backend } from '../harness/common/record.js';
+import { UsageError } from '../common/errors.js';
+import type { Backend } from '../common/record.js';
 
 export const BACKENDS: readonly Backend[] = ['embedded', 'kind', 'kubeconfig'];
 

@@ -4,8 +4,8 @@
  * ScenarioError that names file, line and field. Nothing downstream ever sees
  * an unvalidated value.
  */
-import { ALL_INVARIANTS, type FaultKind, type FaultSpec, type InvariantId, type Scenario, type ScheduledFault, type Trigger } from '../harness/common/scenario.js';
-import { isMilestoneEvent } from '../harness/common/milestones.js';
+import { ALL_INVARIANTS, type FaultKind, type FaultSpec, type InvariantId, type Scenario, type ScheduledFault, type Trigger } from '../common/scenario.js';
+import { isMilestoneEvent } from '../common/milestones.js';
 import { DEFAULT_NODES, FAULT_KINDS, isFaultKind, targetProblem } from './targets.js';
 import { describe, YamlSource, type Located } from './yaml-source.js';
 

@@ -3,8 +3,8 @@
  * filters, the expansion to single iterations, and the --shard split of that
  * list for parallel CI jobs (every iteration in exactly one shard).
  */
-import { UsageError } from '../harness/common/errors.js';
-import type { Scenario } from '../harness/common/scenario.js';
+import { UsageError } from '../common/errors.js';
+import type { Scenario } from '../common/scenario.js';
 import type { Catalog } from './catalog.js';
 import { hash32, seededSample } from './random.js';
 

@@ -4,7 +4,7 @@
  * written out as ordinary scenario files and validated like hand-written ones.
  */
 import { stringify } from 'yaml';
-import type { FaultSpec, Scenario, Trigger } from '../harness/common/scenario.js';
+import type { FaultSpec, Scenario, Trigger } from '../common/scenario.js';
 
 function triggerDoc(t: Trigger): Record<string, unknown> {
   if ('sweep' in t) return { at: 'sweep' };

@@ -1,9 +1,9 @@
 /**
- * The target grammar of harness/common/scenario.ts, checked at load time so
+ * The target grammar of common/scenario.ts, checked at load time so
  * that a typo in a scenario file fails before anything runs. Resolution to a
  * concrete pod or node happens at injection time (harness/faults).
  */
-import type { FaultKind } from '../harness/common/scenario.js';
+import type { FaultKind } from '../common/scenario.js';
 
 export const FAULT_KINDS: readonly FaultKind[] = ['delete-pod', 'kill-process', 'node-loss'];
 

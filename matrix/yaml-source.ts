@@ -4,7 +4,7 @@
  * Only structural access lives here; what the fields mean is schema.ts.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from 'yaml';
-import { ScenarioError } from '../harness/common/errors.js';
+import { ScenarioError } from '../common/errors.js';
 
 /** A value found in the file with the line it sits on and the dotted field path that reached it. */
 export interface Located {

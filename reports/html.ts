@@ -10,12 +10,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { EnvironmentError, UsageError } from '../harness/common/errors.js';
-import { redact } from '../harness/common/redact.js';
+import { EnvironmentError, UsageError } from '../common/errors.js';
+import { redact } from '../common/redact.js';
 import { CATEGORIES } from './allure/mapping.js';
 
-export const DEFAULT_RESULTS_DIR = 'reports/allure-results';
-export const DEFAULT_REPORT_DIR = 'reports/allure-report';
+export const DEFAULT_RESULTS_DIR = 'out/allure-results';
+export const DEFAULT_REPORT_DIR = 'out/allure-report';
 
 export interface HtmlReportOptions {
   resultsDirs: string[];

@@ -13,8 +13,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { UsageError } from '../harness/common/errors.js';
-import { keyFingerprint, shardFingerprint, tokenFingerprint } from '../harness/common/fingerprint.js';
+import { UsageError } from '../common/errors.js';
+import { keyFingerprint, shardFingerprint, tokenFingerprint } from '../common/fingerprint.js';
 
 export interface SecretValues {
   shards?: Uint8Array[];

@@ -6,7 +6,7 @@
  * kubeconfig names (embedded, kind or an existing cluster — one code path).
  */
 import * as k8s from '@kubernetes/client-node';
-import type { ClusterNames } from '../cluster/backend.js';
+import type { ClusterNames } from '../backends/backend.js';
 import type { ClusterView, PodView } from './targets.js';
 
 export interface PodApi {

@@ -31,9 +31,9 @@
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { EnvironmentError, RekeyChaosError, UsageError } from '../common/errors.js';
-import { milestoneSecretNames } from '../common/milestones.js';
-import { readClusterState, resolveStateDir, type ClusterState, type EmbeddedCluster } from '../embedded/cluster.js';
+import { EnvironmentError, RekeyChaosError, UsageError } from '../../common/errors.js';
+import { milestoneSecretNames } from '../../common/milestones.js';
+import { readClusterState, resolveStateDir, type ClusterState, type EmbeddedCluster } from '../../platform/cluster.js';
 
 export interface ArmOptions {
   /** The gate opens by itself this long after it closed (default 5000 ms): a forgotten release cannot wedge a run. */

@@ -8,10 +8,10 @@
  * next milestone" is judged conservatively. A target that vanished between
  * snapshot and call is a miss, not an error: the outcome is "not hit".
  */
-import { nowMs } from '../common/clock.js';
-import { redact } from '../common/redact.js';
-import type { FaultSpec } from '../common/scenario.js';
-import type { ClusterNames, ProcessFaults } from '../cluster/backend.js';
+import { nowMs } from '../../common/clock.js';
+import { redact } from '../../common/redact.js';
+import type { FaultSpec } from '../../common/scenario.js';
+import type { ClusterNames, ProcessFaults } from '../backends/backend.js';
 import { PodNotFoundError, snapshot, type PodApi } from './cluster-view.js';
 import { seededRandom } from './prng.js';
 import { resolveTargets, unitName, type TargetUnit } from './targets.js';

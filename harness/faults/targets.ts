@@ -1,6 +1,6 @@
 /**
  * Target resolution: turns a fault's target specs (the grammar of
- * harness/common/scenario.ts) into the pods or nodes to hit, from a snapshot
+ * common/scenario.ts) into the pods or nodes to hit, from a snapshot
  * of the cluster taken at injection time. Pure: the same snapshot and the
  * same seed give the same targets, which is what makes a plan replayable.
  *
@@ -16,8 +16,8 @@
  *  - For node loss every pod target maps to the node hosting it.
  *  - Terminating pods (deletionTimestamp set) are already gone: never targets.
  */
-import { UsageError } from '../common/errors.js';
-import type { FaultSpec } from '../common/scenario.js';
+import { UsageError } from '../../common/errors.js';
+import type { FaultSpec } from '../../common/scenario.js';
 import type { Random } from './prng.js';
 
 export interface PodView {

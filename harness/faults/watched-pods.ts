@@ -9,7 +9,7 @@
  * list goes to the API server directly. Deletes always go to the API.
  */
 import * as k8s from '@kubernetes/client-node';
-import { delay } from '../common/clock.js';
+import { delay } from '../../common/clock.js';
 import type { PodApi } from './cluster-view.js';
 
 const RESTART_DELAY_MS = 200;

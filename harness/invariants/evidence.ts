@@ -3,9 +3,9 @@
  * evidence of the shard sets at an instant, and the latest independent audit
  * of a set.
  */
-import type { InvariantId } from '../common/scenario.js';
-import type { CustodyEntry, InvariantResult, RunRecord, SetAudit, SetSnapshot } from '../common/record.js';
-import { SET_PREFIXES, type SetPrefix } from '../common/secrets.js';
+import type { InvariantId } from '../../common/scenario.js';
+import type { CustodyEntry, InvariantResult, RunRecord, SetAudit, SetSnapshot } from '../../common/record.js';
+import { SET_PREFIXES, type SetPrefix } from '../../common/secrets.js';
 
 export function passed(id: InvariantId, message: string, evidence: Record<string, unknown> = {}): InvariantResult {
   return { id, status: 'passed', message, evidence };

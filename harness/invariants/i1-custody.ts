@@ -13,7 +13,7 @@
  * must be held up to `verified`, and the new key (the cluster-rekey set's key
  * when `verified` is written) from its first complete appearance to the end.
  */
-import type { CustodyEntry, InvariantResult, KeyInEffect, RunRecord, ServerState } from '../common/record.js';
+import type { CustodyEntry, InvariantResult, KeyInEffect, RunRecord, ServerState } from '../../common/record.js';
 import { describeSets, failed, firstEvent, heldKeys, initialKeyFp, passed } from './evidence.js';
 
 type Instant = { t: number; entry?: CustodyEntry; key?: KeyInEffect };

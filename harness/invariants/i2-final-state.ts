@@ -4,8 +4,8 @@
  * the servers — the last shown by the independent audit of cluster-key, not
  * by the manager's word.
  */
-import type { InvariantResult, RunRecord } from '../common/record.js';
-import { isRekeyArtefact, ROOT_TOKEN_SECRET, shardSecretName, SHARES } from '../common/secrets.js';
+import type { InvariantResult, RunRecord } from '../../common/record.js';
+import { isRekeyArtefact, ROOT_TOKEN_SECRET, shardSecretName, SHARES } from '../../common/secrets.js';
 import { failed, latestAudit, passed } from './evidence.js';
 
 export function checkI2(record: RunRecord): InvariantResult {

@@ -3,7 +3,7 @@
  * differs from the initial one, and the initial shards no longer unseal —
  * shown by an independent audit of the initial shards (prefix `initial`).
  */
-import type { InvariantResult, RunRecord } from '../common/record.js';
+import type { InvariantResult, RunRecord } from '../../common/record.js';
 import { failed, initialKeyFp, latestAudit, passed } from './evidence.js';
 
 export function checkI3(record: RunRecord): InvariantResult {

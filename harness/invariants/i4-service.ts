@@ -2,7 +2,7 @@
  * I4 service (rekey-procedure.md §7): all three servers end unsealed, exactly
  * one active, and the root token still works.
  */
-import type { InvariantResult, RunRecord, ServerState } from '../common/record.js';
+import type { InvariantResult, RunRecord, ServerState } from '../../common/record.js';
 import { failed, passed } from './evidence.js';
 
 export const EXPECTED_SERVERS = 3;

@@ -3,7 +3,7 @@
  * scenario's timeout after the last fault (or after the request when no
  * fault was applied).
  */
-import type { InvariantResult, RunRecord } from '../common/record.js';
+import type { InvariantResult, RunRecord } from '../../common/record.js';
 import { failed, passed } from './evidence.js';
 
 export function lastFaultAt(record: RunRecord): number | undefined {

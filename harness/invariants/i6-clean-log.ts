@@ -4,7 +4,7 @@
  * about the unimplemented stability pre-check, which the original matrix
  * ignores too.
  */
-import type { InvariantResult, RunRecord } from '../common/record.js';
+import type { InvariantResult, RunRecord } from '../../common/record.js';
 import { failed, passed, skipped } from './evidence.js';
 
 /** The matrix's one tolerated warning: the stability pre-check is not implemented. */

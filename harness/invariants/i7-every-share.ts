@@ -2,11 +2,11 @@
  * I7 every share counts (rekey-procedure.md §7): each of the five final
  * cluster-key shares is valid. Vault's verification and the manager's audit
  * only prove a threshold, so the independent audit proves all ten 3-of-5
- * subsets (harness/vault/audit.ts auditSubsets).
+ * subsets (harness/vault-client/audit.ts auditSubsets).
  */
-import type { InvariantResult, RunRecord } from '../common/record.js';
-import { subsets } from '../common/shamir.js';
-import { SHARES, THRESHOLD } from '../common/secrets.js';
+import type { InvariantResult, RunRecord } from '../../common/record.js';
+import { subsets } from '../../common/shamir.js';
+import { SHARES, THRESHOLD } from '../../common/secrets.js';
 import { failed, latestAudit, passed } from './evidence.js';
 
 export function checkI7(record: RunRecord): InvariantResult {

@@ -3,8 +3,8 @@
  * out), and the iteration's outcome. `rekey-chaos recheck` and the runner
  * both call `checkRecord`, so a checker fix re-applies to old records.
  */
-import type { InvariantResult, Outcome, RunRecord } from '../common/record.js';
-import { ALL_INVARIANTS, type InvariantId } from '../common/scenario.js';
+import type { InvariantResult, Outcome, RunRecord } from '../../common/record.js';
+import { ALL_INVARIANTS, type InvariantId } from '../../common/scenario.js';
 import { skipped } from './evidence.js';
 import { checkI1 } from './i1-custody.js';
 import { checkI2 } from './i2-final-state.js';

@@ -6,8 +6,8 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UsageError } from '../common/errors.js';
-import type { RunRecord } from '../common/record.js';
+import { UsageError } from '../../common/errors.js';
+import type { RunRecord } from '../../common/record.js';
 
 export const RECORD_FILE = 'record.json';
 const MAX_DEPTH = 4;

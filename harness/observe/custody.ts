@@ -7,8 +7,8 @@
  * strict queue so they come out in the order of the changes that caused
  * them, each stamped with the instant of its change (not of its computation).
  */
-import type { CustodyEntry, SetSnapshot } from '../common/record.js';
-import { SET_PREFIXES, shardSecretName, SHARES, type SetPrefix } from '../common/secrets.js';
+import type { CustodyEntry, SetSnapshot } from '../../common/record.js';
+import { SET_PREFIXES, shardSecretName, SHARES, type SetPrefix } from '../../common/secrets.js';
 import { snapshotSet } from './set-snapshot.js';
 import type { SecretChange, SecretWatch } from './secret-watch.js';
 

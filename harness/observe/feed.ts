@@ -7,7 +7,7 @@
  * procedure can: a rekey begun while `cluster-rekey-shuffle` exists is an
  * audit (`isAudit`, answered from the secret watch).
  */
-import type { KeyInEffect, TimelineEvent } from '../common/record.js';
+import type { KeyInEffect, TimelineEvent } from '../../common/record.js';
 import { FeedTailer, type FeedLine } from './feed-tailer.js';
 
 export interface FeedObserverOptions {

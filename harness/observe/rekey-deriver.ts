@@ -10,8 +10,8 @@
  * while `cluster-rekey-shuffle` exists is the manager's audit: it yields
  * audit events, and its cancel is its normal end.
  */
-import type { TimelineEvent } from '../common/record.js';
-import type { RekeyStatus, RekeyVerifyStatus } from '../vault/client.js';
+import type { TimelineEvent } from '../../common/record.js';
+import type { RekeyStatus, RekeyVerifyStatus } from '../vault-client/client.js';
 
 export interface RekeyObservation {
   t: number;

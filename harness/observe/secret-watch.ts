@@ -14,10 +14,10 @@
  * milestone triggers hang off it.
  */
 import * as k8s from '@kubernetes/client-node';
-import { delay, nowMs } from '../common/clock.js';
-import { EnvironmentError } from '../common/errors.js';
-import type { TimelineEvent } from '../common/record.js';
-import { DATA_KEY, isProcedureSecret } from '../common/secrets.js';
+import { delay, nowMs } from '../../common/clock.js';
+import { EnvironmentError } from '../../common/errors.js';
+import type { TimelineEvent } from '../../common/record.js';
+import { DATA_KEY, isProcedureSecret } from '../../common/secrets.js';
 import { diffSecretStates, isNotNewer, type KnownSecret } from './secret-diff.js';
 
 export type SecretChangeType = 'LIST' | 'ADDED' | 'MODIFIED' | 'DELETED';

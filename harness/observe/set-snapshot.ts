@@ -5,10 +5,10 @@
  * ledger (live) and by audits (which need the same grouping of subsets by
  * combined key).
  */
-import { keyFingerprint, shardFingerprint } from '../common/fingerprint.js';
-import type { SetSnapshot } from '../common/record.js';
-import { combine, subsets } from '../common/shamir.js';
-import { parseShard, shardSecretName, SHARES, THRESHOLD, type SetPrefix } from '../common/secrets.js';
+import { keyFingerprint, shardFingerprint } from '../../common/fingerprint.js';
+import type { SetSnapshot } from '../../common/record.js';
+import { combine, subsets } from '../../common/shamir.js';
+import { parseShard, shardSecretName, SHARES, THRESHOLD, type SetPrefix } from '../../common/secrets.js';
 
 /** The shards of one set found among the current secrets (values stay in memory, never leave this module's callers). */
 export interface SetShards {

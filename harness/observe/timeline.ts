@@ -11,8 +11,8 @@
  * `events()` is monotonic even when a feed line is read a little after a
  * later secret event. Listeners get events as they arrive, synchronously.
  */
-import { TimeoutError } from '../common/errors.js';
-import type { TimelineEvent } from '../common/record.js';
+import { TimeoutError } from '../../common/errors.js';
+import type { TimelineEvent } from '../../common/record.js';
 
 export type VaultSource = 'vault-feed' | 'vault-poll';
 

@@ -5,10 +5,10 @@
  * milestone events (rekey-deriver.ts). Every backend has this; the embedded
  * one also has the exact feed, which the timeline then prefers.
  */
-import { delay, nowMs } from '../common/clock.js';
-import type { ServerState, ServiceSample, TimelineEvent } from '../common/record.js';
-import type { VaultEndpoint } from '../cluster/backend.js';
-import { VaultClient, type RekeyStatus, type RekeyVerifyStatus } from '../vault/client.js';
+import { delay, nowMs } from '../../common/clock.js';
+import type { ServerState, ServiceSample, TimelineEvent } from '../../common/record.js';
+import type { VaultEndpoint } from '../backends/backend.js';
+import { VaultClient, type RekeyStatus, type RekeyVerifyStatus } from '../vault-client/client.js';
 import { RekeyDeriver, type DeriverContext } from './rekey-deriver.js';
 
 export interface VaultPollerOptions extends DeriverContext {

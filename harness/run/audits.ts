@@ -1,6 +1,6 @@
 /**
  * The independent end-of-iteration audits (rekey-procedure.md §7), through
- * Vault's API and never the manager's word, with E1's harness/vault:
+ * Vault's API and never the manager's word, with E1's harness/vault-client:
  *  - the initial shards (taken before the request) must no longer
  *    authenticate (I3);
  *  - the final cluster-key must be the key in use (I2), in all ten 3-of-5
@@ -11,12 +11,12 @@
  * server. Each audit that cannot conclude is recorded with its error (the
  * checkers then fail with the reason), never dropped.
  */
-import type { SetAudit } from '../common/record.js';
-import { parseShard, ROOT_TOKEN_SECRET, shardSecretName, SHARES, THRESHOLD } from '../common/secrets.js';
-import { nowMs } from '../common/clock.js';
-import type { ClusterHandle } from '../cluster/backend.js';
-import { auditSet, auditSubsets, rootTokenWorks } from '../vault/audit.js';
-import { VaultClient } from '../vault/client.js';
+import type { SetAudit } from '../../common/record.js';
+import { parseShard, ROOT_TOKEN_SECRET, shardSecretName, SHARES, THRESHOLD } from '../../common/secrets.js';
+import { nowMs } from '../../common/clock.js';
+import type { ClusterHandle } from '../backends/backend.js';
+import { auditSet, auditSubsets, rootTokenWorks } from '../vault-client/audit.js';
+import { VaultClient } from '../vault-client/client.js';
 
 export interface AuditInput {
   /** the shards of cluster-key before the request */

@@ -4,7 +4,7 @@
  * when it finds one; a scenario can instead ask to clean and go on with
  * `cluster: { leftovers: clean }`. Either way the finding is recorded.
  */
-import type { Scenario } from '../common/scenario.js';
+import type { Scenario } from '../../common/scenario.js';
 
 export type LeftoverPolicy = 'stop' | 'clean';
 

@@ -6,15 +6,15 @@
  * checkers for the verdict.
  */
 import * as k8s from '@kubernetes/client-node';
-import { delay, nowMs } from '../common/clock.js';
-import { EnvironmentError } from '../common/errors.js';
-import { tokenFingerprint, keyFingerprint } from '../common/fingerprint.js';
-import { COMPLETE_EVENT } from '../common/milestones.js';
-import type { ServerState } from '../common/record.js';
-import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../common/secrets.js';
-import { combine } from '../common/shamir.js';
-import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../cluster/backend.js';
-import { createBackend } from '../cluster/index.js';
+import { delay, nowMs } from '../../common/clock.js';
+import { EnvironmentError } from '../../common/errors.js';
+import { tokenFingerprint, keyFingerprint } from '../../common/fingerprint.js';
+import { COMPLETE_EVENT } from '../../common/milestones.js';
+import type { ServerState } from '../../common/record.js';
+import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../../common/secrets.js';
+import { combine } from '../../common/shamir.js';
+import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../backends/backend.js';
+import { createBackend } from '../backends/index.js';
 import { kubePodApi } from '../faults/cluster-view.js';
 import { WatchedPods } from '../faults/watched-pods.js';
 import { applyFault } from '../faults/inject.js';

@@ -22,8 +22,8 @@
  * A fault-free plan restarts nothing, so it gets no allowance: I5 stays as
  * tight as the scenario says there.
  */
-import type { Backend } from '../common/record.js';
-import type { FaultPlan } from '../common/scenario.js';
+import type { Backend } from '../../common/record.js';
+import type { FaultPlan } from '../../common/scenario.js';
 
 export const RESTART_ALLOWANCE_MS: Readonly<Record<Backend, number>> = { embedded: 20_000, kind: 0, kubeconfig: 0 };
 

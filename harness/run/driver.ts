@@ -5,8 +5,8 @@
  * tests of the run loop use a fake. Steps follow the matrix's iteration
  * (rekey-test-matrix.md §1) plus what the harness adds (§4).
  */
-import type { CustodyEntry, InvariantResult, KeyInEffect, Outcome, RunRecord, ServerState, ServiceSample, SetAudit } from '../common/record.js';
-import type { FaultSpec } from '../common/scenario.js';
+import type { CustodyEntry, InvariantResult, KeyInEffect, Outcome, RunRecord, ServerState, ServiceSample, SetAudit } from '../../common/record.js';
+import type { FaultSpec } from '../../common/scenario.js';
 import type { FaultApplication } from '../faults/inject.js';
 import type { ArmGateFn } from './gating.js';
 import type { TimelineSource } from './timeline-source.js';

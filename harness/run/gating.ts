@@ -28,9 +28,9 @@
  *  - not on kind / kubeconfig: real clusters have no gates (the driver arms none).
  */
 import os from 'node:os';
-import type { GateRecord } from '../common/record.js';
-import type { PlannedFault } from '../common/scenario.js';
-import { redact } from '../common/redact.js';
+import type { GateRecord } from '../../common/record.js';
+import type { PlannedFault } from '../../common/scenario.js';
+import { redact } from '../../common/redact.js';
 import { gateSpecFor, type MilestoneGate, type MilestoneGateStatus } from '../faults/gates.js';
 
 /** Arms a gate for a milestone, or undefined when the backend or the milestone cannot be gated. */

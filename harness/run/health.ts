@@ -1,11 +1,11 @@
 /**
  * Just enough of Vault's /v1/sys/health for the runner to know when a
  * deployment is ready and when a cluster has settled (all unsealed, exactly
- * one active). Audits and rekey status are E1's harness/vault client.
+ * one active). Audits and rekey status are E1's harness/vault-client client.
  */
 import https from 'node:https';
-import type { ServerState } from '../common/record.js';
-import type { VaultEndpoint } from '../cluster/backend.js';
+import type { ServerState } from '../../common/record.js';
+import type { VaultEndpoint } from '../backends/backend.js';
 
 interface HealthBody {
   initialized?: boolean;

@@ -5,11 +5,11 @@
  * happens, a record is written with what was observed, so a failed or
  * interrupted iteration keeps its evidence.
  */
-import { nowMs } from '../common/clock.js';
-import { COMPLETE_EVENT } from '../common/milestones.js';
-import { redact } from '../common/redact.js';
-import type { Backend, InjectedFault, Outcome, RunRecord, TimelineEvent } from '../common/record.js';
-import type { FaultPlan, Scenario } from '../common/scenario.js';
+import { nowMs } from '../../common/clock.js';
+import { COMPLETE_EVENT } from '../../common/milestones.js';
+import { redact } from '../../common/redact.js';
+import type { Backend, InjectedFault, Outcome, RunRecord, TimelineEvent } from '../../common/record.js';
+import type { FaultPlan, Scenario } from '../../common/scenario.js';
 import { describeLeftovers, leftoverPolicy } from './cleanup.js';
 import { completionAllowanceMs, completionBoundMs } from './completion.js';
 import { gateHoldMs } from './gating.js';

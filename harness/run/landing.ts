@@ -13,8 +13,8 @@
  *
  * Pure function over the recorded timeline, so `recheck` can redo it.
  */
-import { isMilestoneEvent } from '../common/milestones.js';
-import type { TimelineEvent } from '../common/record.js';
+import { isMilestoneEvent } from '../../common/milestones.js';
+import type { TimelineEvent } from '../../common/record.js';
 
 export interface LandingInput {
   /** the instant the fault aimed at: trigger event time + offset, or request time + atMs */

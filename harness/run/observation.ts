@@ -8,11 +8,11 @@
  * inside the event that arms them.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { nowMs } from '../common/clock.js';
-import { COMPLETE_EVENT } from '../common/milestones.js';
-import type { TimelineEvent } from '../common/record.js';
-import { MILESTONE_SECRETS } from '../common/secrets.js';
-import type { ClusterHandle } from '../cluster/backend.js';
+import { nowMs } from '../../common/clock.js';
+import { COMPLETE_EVENT } from '../../common/milestones.js';
+import type { TimelineEvent } from '../../common/record.js';
+import { MILESTONE_SECRETS } from '../../common/secrets.js';
+import type { ClusterHandle } from '../backends/backend.js';
 import { CustodyLedger } from '../observe/custody.js';
 import { FeedObserver } from '../observe/feed.js';
 import { SecretWatch } from '../observe/secret-watch.js';

@@ -7,8 +7,8 @@
  */
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { redact } from '../common/redact.js';
-import type { RunRecord } from '../common/record.js';
+import { redact } from '../../common/redact.js';
+import type { RunRecord } from '../../common/record.js';
 
 /**
  * A record with nothing observed yet: the runner fills it in as the iteration

@@ -5,11 +5,11 @@
  * is an `environment-error` outcome (exit 3); after one, the runner tries a
  * fresh deployment once before giving up on the remaining items.
  */
-import { nowMs } from '../common/clock.js';
-import { redact } from '../common/redact.js';
-import type { Outcome, ResultSink, RunRecord } from '../common/record.js';
-import type { FaultPlan, Scenario } from '../common/scenario.js';
-import type { ManagerChoice } from '../cluster/backend.js';
+import { nowMs } from '../../common/clock.js';
+import { redact } from '../../common/redact.js';
+import type { Outcome, ResultSink, RunRecord } from '../../common/record.js';
+import type { FaultPlan, Scenario } from '../../common/scenario.js';
+import type { ManagerChoice } from '../backends/backend.js';
 import type { IterationDriver } from './driver.js';
 import { runIteration } from './iteration.js';
 import { newRecord, prepareRunDir, runIdFor, writeRecord } from './record-writer.js';
@@ -26,7 +26,7 @@ export interface RunOptions {
   /** stateDir, ipBase, kubeconfig path, namespace, release, keepCluster … (per backend) */
   backendOptions?: Record<string, unknown>;
   manager: ManagerChoice;
-  /** where run dirs go (default reports/runs) */
+  /** where run dirs go (default out/runs) */
   runsDir: string;
   sinks: ResultSink[];
   bail?: boolean;

@@ -3,7 +3,7 @@
  * scan must look for: a shard as hex and base64, the root token as is.
  * Milestone secrets (request ids) are not secret.
  */
-import { parseShard, parseShardSecretName, ROOT_TOKEN_SECRET } from '../common/secrets.js';
+import { parseShard, parseShardSecretName, ROOT_TOKEN_SECRET } from '../../common/secrets.js';
 
 export function secretValuesOf(name: string, strdata: string): string[] {
   if (name === ROOT_TOKEN_SECRET) return [strdata];

@@ -3,7 +3,7 @@
  * observe/ timeline provides it (adapted in observe-adapter.ts); tests give a
  * small in-memory one. Kept this narrow so the trigger path stays short.
  */
-import type { TimelineEvent } from '../common/record.js';
+import type { TimelineEvent } from '../../common/record.js';
 
 export interface TimelineSource {
   /** every event recorded so far, in arrival order */

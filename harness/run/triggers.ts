@@ -12,10 +12,10 @@
  * k-th report from the source that reported it first, so the feed and the
  * poller reporting the same rotation are not two occurrences.
  */
-import { nowMs } from '../common/clock.js';
-import type { GateRecord, InjectedFault, TimelineEvent } from '../common/record.js';
-import type { PlannedFault } from '../common/scenario.js';
-import { redact } from '../common/redact.js';
+import { nowMs } from '../../common/clock.js';
+import type { GateRecord, InjectedFault, TimelineEvent } from '../../common/record.js';
+import type { PlannedFault } from '../../common/scenario.js';
+import { redact } from '../../common/redact.js';
 import type { FaultApplication } from '../faults/inject.js';
 import { gateSpecFor, type MilestoneGate } from '../faults/gates.js';
 import { armedRecord, failedArmRecord, gateEligible, heldAtApplication, mergeStatus, noteGateError, type ArmGateFn } from './gating.js';

@@ -15,7 +15,7 @@
  * the cluster is held right after the milestone, so the fault lands inside
  * windows a few ms wide.
  */
-import type { InvariantId } from '../../harness/common/scenario.js';
+import type { InvariantId } from '../../common/scenario.js';
 
 export interface DefectCatcher {
   /** catalogue scenario ids, the verified catcher first */

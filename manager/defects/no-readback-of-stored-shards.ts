@@ -4,7 +4,7 @@
  * already-modified buffer — that only a read-back compared with Vault's
  * answer would notice: the last stored shard differs from the one Vault issued.
  */
-import { formatShard, SHARES, shardSecretName } from '../../harness/common/secrets.js';
+import { formatShard, SHARES, shardSecretName } from '../../common/secrets.js';
 import type { Behaviour } from '../context.js';
 import { SecretExistsError } from '../errors.js';
 

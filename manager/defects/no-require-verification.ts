@@ -1,5 +1,5 @@
 /** Starts the rekey without require_verification, so Vault rotates the moment authentication completes. */
-import { SHARES, THRESHOLD } from '../../harness/common/secrets.js';
+import { SHARES, THRESHOLD } from '../../common/secrets.js';
 import type { Behaviour } from '../context.js';
 import { StepError } from '../errors.js';
 import { errorText } from '../vault/answers.js';

@@ -1,5 +1,5 @@
 /** Writes cluster-rekey-verified before submitting the final verification shard. */
-import { SHARES } from '../../harness/common/secrets.js';
+import { SHARES } from '../../common/secrets.js';
 import type { Behaviour } from '../context.js';
 import { StepError } from '../errors.js';
 import { completeShares, writeMilestone } from '../sets.js';

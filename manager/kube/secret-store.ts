@@ -1,6 +1,6 @@
 /** SecretStore on the Kubernetes API: Opaque secrets with one data key `strdata`. */
 import type * as k8s from '@kubernetes/client-node';
-import { DATA_KEY, isProcedureSecret } from '../../harness/common/secrets.js';
+import { DATA_KEY, isProcedureSecret } from '../../common/secrets.js';
 import { SecretExistsError } from '../errors.js';
 import type { SecretStore } from '../ports.js';
 import { kubeFailure, statusCodeOf } from './client.js';

@@ -6,7 +6,7 @@
  * is always cancelled, success or not — with require_verification nothing has
  * rotated, so cancelling loses nothing.
  */
-import { SHARES, THRESHOLD, type SetPrefix } from '../../harness/common/secrets.js';
+import { SHARES, THRESHOLD, type SetPrefix } from '../../common/secrets.js';
 import type { ManagerContext } from '../context.js';
 import { StepError } from '../errors.js';
 import { describeError } from '../log.js';

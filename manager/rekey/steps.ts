@@ -3,9 +3,9 @@
  * pass runs. `selectStep` is a pure function of the secrets and the rekey
  * status, so the decision table can be read (and tested) on its own.
  */
-import { keyFingerprint } from '../../harness/common/fingerprint.js';
-import { combine } from '../../harness/common/shamir.js';
-import { SHARES, THRESHOLD } from '../../harness/common/secrets.js';
+import { keyFingerprint } from '../../common/fingerprint.js';
+import { combine } from '../../common/shamir.js';
+import { SHARES, THRESHOLD } from '../../common/secrets.js';
 import type { ManagerContext } from '../context.js';
 import { StepError } from '../errors.js';
 import { completeShares, writeMilestone, writeSetValidated, type Snapshot } from '../sets.js';

@@ -8,8 +8,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ContentType } from 'allure-js-commons';
 import type { ReporterRuntime } from 'allure-js-commons/sdk/reporter';
-import type { RunRecord } from '../../harness/common/record.js';
-import { redact } from '../../harness/common/redact.js';
+import type { RunRecord } from '../../common/record.js';
+import { redact } from '../../common/redact.js';
 import { renderTimelineSvg } from '../svg/timeline.js';
 
 /** Logs longer than this are attached as their tail: the end is where runs go wrong. */

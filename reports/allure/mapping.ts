@@ -6,9 +6,9 @@
 import { hostname } from 'node:os';
 import { LabelName, Severity, Status, type Label, type Parameter, type StatusDetails } from 'allure-js-commons';
 import type { Category } from 'allure-js-commons/sdk';
-import type { RunRecord } from '../../harness/common/record.js';
-import type { Trigger } from '../../harness/common/scenario.js';
-import { redact } from '../../harness/common/redact.js';
+import type { RunRecord } from '../../common/record.js';
+import type { Trigger } from '../../common/scenario.js';
+import { redact } from '../../common/redact.js';
 import { escapeXml } from '../svg/timeline.js';
 
 export const EPIC = 'Vault rekey';

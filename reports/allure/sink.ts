@@ -8,8 +8,8 @@
 import { mkdirSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { FileSystemWriter, ReporterRuntime } from 'allure-js-commons/sdk/reporter';
-import type { Backend, ResultSink, RunRecord } from '../../harness/common/record.js';
-import { redact } from '../../harness/common/redact.js';
+import type { Backend, ResultSink, RunRecord } from '../../common/record.js';
+import { redact } from '../../common/redact.js';
 import { writeAttachments } from './attachments.js';
 import { writeExecutor } from './executor.js';
 import { CATEGORIES, descriptionHtmlOf, descriptionOf, fullNameOf, labelsOf, parametersOf, statusOf, testNameOf } from './mapping.js';
@@ -17,7 +17,7 @@ import { writeSteps } from './steps.js';
 import { renderTimelineSvg } from '../svg/timeline.js';
 
 export interface AllureSinkOptions {
-  /** default `reports/allure-results` (the CLI passes `--results`) */
+  /** default `out/allure-results` (the CLI passes `--results`) */
   resultsDir: string;
   /** extra `environment.properties` entries (e.g. kind version, chart) */
   environment?: Record<string, string>;

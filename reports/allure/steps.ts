@@ -7,8 +7,8 @@
  */
 import { ContentType, Status, type Parameter, type StatusDetails } from 'allure-js-commons';
 import type { ReporterRuntime } from 'allure-js-commons/sdk/reporter';
-import type { InjectedFault, InvariantResult, RunRecord, TimelineEvent } from '../../harness/common/record.js';
-import { redact } from '../../harness/common/redact.js';
+import type { InjectedFault, InvariantResult, RunRecord, TimelineEvent } from '../../common/record.js';
+import { redact } from '../../common/redact.js';
 import { offsetText } from './mapping.js';
 
 interface StepSpec {

@@ -3,8 +3,8 @@
  * per iteration. failed → <failure>, timeout / environment error → <error>,
  * not hit → <skipped>. The replay command goes in <system-out>.
  */
-import type { RunRecord } from '../../harness/common/record.js';
-import { redact } from '../../harness/common/redact.js';
+import type { RunRecord } from '../../common/record.js';
+import { redact } from '../../common/redact.js';
 
 /** XML-escapes text and drops characters XML 1.0 cannot carry at all. */
 export function xmlText(text: string): string {

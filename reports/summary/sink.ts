@@ -1,16 +1,16 @@
 /**
  * The summary `ResultSink`: collects every finished record and, when the run
  * ends, prints the terminal summary and writes `summary.json` and
- * `junit.xml` (default folder `reports/out/`).
+ * `junit.xml` (default folder `out/`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ResultSink, RunRecord } from '../../harness/common/record.js';
+import type { ResultSink, RunRecord } from '../../common/record.js';
 import { renderJunit } from './junit.js';
 import { summarize, type RunSummary } from './summarize.js';
 import { formatSummary } from './terminal.js';
 
-export const DEFAULT_SUMMARY_DIR = 'reports/out';
+export const DEFAULT_SUMMARY_DIR = 'out';
 
 export interface SummaryFiles {
   summaryJson: string;
@@ -30,7 +30,7 @@ export function writeSummaryFiles(records: RunRecord[], outDir: string = DEFAULT
 }
 
 export interface SummarySinkOptions {
-  /** folder for summary.json and junit.xml; default reports/out */
+  /** folder for summary.json and junit.xml; default out */
   outDir?: string;
   /** where the terminal summary goes; default stdout */
   print?: (text: string) => void;

@@ -3,8 +3,8 @@
  * the slowest iterations, and every failure with its replay command. The
  * terminal text, summary.json and CI consumers all read this one shape.
  */
-import type { InvariantStatus, Outcome, RunRecord } from '../../harness/common/record.js';
-import type { InvariantId } from '../../harness/common/scenario.js';
+import type { InvariantStatus, Outcome, RunRecord } from '../../common/record.js';
+import type { InvariantId } from '../../common/scenario.js';
 
 export const OUTCOMES: Outcome[] = ['passed', 'failed', 'timeout', 'environment-error', 'not-hit'];
 

@@ -2,7 +2,7 @@
  * The run summary as terminal text: plain columns, no colour codes (CI logs
  * keep them badly), every line passed through redact() on the way out.
  */
-import { redact } from '../../harness/common/redact.js';
+import { redact } from '../../common/redact.js';
 import { OUTCOMES, type OutcomeCounts, type RunSummary } from './summarize.js';
 
 function pad(text: string, width: number): string {

@@ -3,8 +3,8 @@
  * constant states over time (shard sets, key in effect, servers). Pure data,
  * no drawing, so the rules of what a lane shows are testable on their own.
  */
-import type { RunRecord, ServerState, SetSnapshot } from '../../harness/common/record.js';
-import { SET_PREFIXES, SHARES } from '../../harness/common/secrets.js';
+import type { RunRecord, ServerState, SetSnapshot } from '../../common/record.js';
+import { SET_PREFIXES, SHARES } from '../../common/secrets.js';
 
 export interface Segment {
   from: number; // epoch ms

@@ -10,7 +10,7 @@
  * Elements carry `class` and `data-*` attributes so tests (and curious
  * readers of the source) can find lanes and markers.
  */
-import type { RunRecord } from '../../harness/common/record.js';
+import type { RunRecord } from '../../common/record.js';
 import { buildLanes, timeDomain, type Lane, type Segment, type TimeDomain } from './lanes.js';
 
 const WIDTH = 1100;

@@ -1,6 +1,6 @@
 /** Small synthetic run records for the bench's pure functions (no cluster). */
-import type { InjectedFault, Outcome, RunRecord, TimelineEvent } from '../../harness/common/record.js';
-import type { PlannedFault, Scenario } from '../../harness/common/scenario.js';
+import type { InjectedFault, Outcome, RunRecord, TimelineEvent } from '../../common/record.js';
+import type { PlannedFault, Scenario } from '../../common/scenario.js';
 
 export interface RecordShape {
   scenario?: string;

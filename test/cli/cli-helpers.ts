@@ -1,4 +1,4 @@
-/** Spawning the real CLI the way users do (`node --import tsx harness/cli.ts …`). */
+/** Spawning the real CLI the way users do (`node --import tsx cli/main.ts …`). */
 import { execFile } from 'node:child_process';
 import { REPO_ROOT } from '../../matrix/catalog.js';
 
@@ -10,7 +10,7 @@ export interface CliResult {
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'harness/cli.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, CI: '1', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, CI: '1', ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -33,12 +33,12 @@ export async function limited<T, R>(items: T[], limit: number, task: (item: T) =
 }
 
 /**
- * The same CLI entry (`main` of harness/cli.ts) in this process, with stdout
+ * The same CLI entry (`main` of cli/main.ts) in this process, with stdout
  * and stderr captured: the code path of the binary minus the process start,
  * which on a shared 2-core machine costs seconds per spawn.
  */
 export async function runMain(args: string[]): Promise<CliResult> {
-  const { main } = await import('../../harness/cli.js');
+  const { main } = await import('../../cli/main.js');
   const captured = { stdout: '', stderr: '' };
   const capture = (key: 'stdout' | 'stderr') =>
     ((chunk: string | Uint8Array, encodingOrCb?: unknown, cb?: unknown) => {

@@ -26,7 +26,7 @@ describe('cli: list, run, replay, explore (no cluster)', function () {
   beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'rekey-chaos-cli-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const args = (c: (typeof MALFORMED_CASES)[number]) => ['run', '--scenario', `${MALFORMED_DIR}/${c[0]}`, '--results', path.join(dir, 'allure-results')];
+  const args = (c: (typeof MALFORMED_CASES)[number]) => ['run', '--scenario', `${MALFORMED_DIR}/${c[0]}`, '--out', dir];
   const checkRejected = (r: { code: number; stdout: string; stderr: string }, c: (typeof MALFORMED_CASES)[number]) => {
     expect(r.stderr, c[0]).to.equal(`rekey-chaos: ${expectedMessage(c)}\n`);
     expect(r.code, c[0]).to.equal(2);
@@ -63,7 +63,7 @@ describe('cli: list, run, replay, explore (no cluster)', function () {
       [['list', '--family', 'F0'], /unknown family "F0"/],
     ];
     const results: Array<{ code: number; stderr: string }> = [];
-    for (const [a] of cases) results.push(await runMain(a[0] === 'list' ? a : [...a, '--results', path.join(dir, 'r')]));
+    for (const [a] of cases) results.push(await runMain(a[0] === 'list' ? a : [...a, '--out', path.join(dir, 'r')]));
     results.forEach((r, i) => {
       expect(r.code, cases[i]![0].join(' ')).to.equal(2);
       expect(r.stderr, cases[i]![0].join(' ')).to.match(cases[i]![1]);

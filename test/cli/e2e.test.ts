@@ -5,7 +5,7 @@
  * shrinks and saves a failure that its regression file replays. Few
  * iterations on purpose — the full matrices are `npm run matrix:*`.
  *
- * The commands run through `main()` of harness/cli.ts in this process (the
+ * The commands run through `main()` of cli/main.ts in this process (the
  * binary's code path minus a node+tsx start per command); the clusters they
  * start are real daemons and pod processes all the same. One command, the
  * replay of the printed line, still goes through the real binary so its
@@ -15,8 +15,8 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RunRecord } from '../../harness/common/record.js';
-import { stopEmbeddedCluster } from '../../harness/embedded/cluster.js';
+import type { RunRecord } from '../../common/record.js';
+import { stopEmbeddedCluster } from '../../platform/cluster.js';
 import { loadScenarioFile } from '../../matrix/catalog.js';
 import { decodeReplayToken, extractToken } from '../../matrix/replay.js';
 import { runCli, runMain, type CliResult } from './cli-helpers.js';
@@ -36,7 +36,7 @@ describe('cli end to end on the embedded cluster', function () {
   let dir: string;
   let stateDir: string;
   const cluster = () => ['--state-dir', stateDir, '--ip-base', '127.47.0'];
-  const results = (name: string) => ['--results', path.join(dir, name, 'allure-results')];
+  const results = (name: string) => ['--out', path.join(dir, name)];
   const records = (name: string): RunRecord[] => {
     const runs = path.join(dir, name, 'runs');
     return readdirSync(runs)

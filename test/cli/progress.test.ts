@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { RunRecord } from '../../harness/common/record.js';
+import type { RunRecord } from '../../common/record.js';
 import { loadCatalog } from '../../matrix/catalog.js';
 import { makePlan } from '../../matrix/plan.js';
-import { iterationLine, ProgressPrinter, wantsLiveDisplay } from '../../harness/cli/progress.js';
+import { iterationLine, ProgressPrinter, wantsLiveDisplay } from '../../cli/progress.js';
 
 function record(outcome: RunRecord['outcome']): RunRecord {
   const scenario = loadCatalog().get('F6')!;

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { combine, split, subsets } from '../../harness/common/shamir.js';
-import { formatShard, parseShard, parseShardSecretName, isRekeyArtefact, iterationRequestId } from '../../harness/common/secrets.js';
-import { looksSecret, redact } from '../../harness/common/redact.js';
-import { keyFingerprint, shardFingerprint } from '../../harness/common/fingerprint.js';
-import { allMilestoneEvents, expectedRekeySequence, isMilestoneEvent } from '../../harness/common/milestones.js';
+import { combine, split, subsets } from '../../common/shamir.js';
+import { formatShard, parseShard, parseShardSecretName, isRekeyArtefact, iterationRequestId } from '../../common/secrets.js';
+import { looksSecret, redact } from '../../common/redact.js';
+import { keyFingerprint, shardFingerprint } from '../../common/fingerprint.js';
+import { allMilestoneEvents, expectedRekeySequence, isMilestoneEvent } from '../../common/milestones.js';
 
 describe('common: Shamir in Vault layout', () => {
   it('splits a 32-byte key into 33-byte shares whose every 3-subset recombines', async () => {

@@ -8,8 +8,8 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
-import { startFixture, type Fixture } from '../apiserver/fixture.js';
-import type { WriteGateStatus } from '../../harness/embedded/apiserver/write-gates.js';
+import { startFixture, type Fixture } from '../platform/apiserver/fixture.js';
+import type { WriteGateStatus } from '../../platform/apiserver/write-gates.js';
 import { tracked, until } from './support.js';
 
 const SECRETS = '/api/v1/namespaces/vault/secrets';

@@ -3,8 +3,8 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EnvironmentError, UsageError } from '../../harness/common/errors.js';
-import { expectedRekeySequence } from '../../harness/common/milestones.js';
+import { EnvironmentError, UsageError } from '../../common/errors.js';
+import { expectedRekeySequence } from '../../common/milestones.js';
 import { armMilestoneGate, gateSpecFor } from '../../harness/faults/gates.js';
 
 describe('gates: milestone gate client', () => {

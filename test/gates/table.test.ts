@@ -4,8 +4,8 @@
  */
 import { expect } from 'chai';
 import { execa } from 'execa';
-import { shortAge } from '../../harness/embedded/apiserver/table.js';
-import { findKubectl, startFixture, type Fixture } from '../apiserver/fixture.js';
+import { shortAge } from '../../platform/apiserver/table.js';
+import { findKubectl, startFixture, type Fixture } from '../platform/apiserver/fixture.js';
 
 const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json';
 

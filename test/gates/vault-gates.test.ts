@@ -10,10 +10,10 @@ import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import { request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { makeListener } from '../../harness/embedded/vault/http.js';
-import { VaultClient } from '../vault/support/client.js';
-import { DoubleCluster, FAST_OPTIONS } from '../vault/support/double-cluster.js';
-import { unsealWith, waitUnsealed } from '../vault/support/steps.js';
+import { makeListener } from '../../platform/vault/http.js';
+import { VaultClient } from '../platform/vault/support/client.js';
+import { DoubleCluster, FAST_OPTIONS } from '../platform/vault/support/double-cluster.js';
+import { unsealWith, waitUnsealed } from '../platform/vault/support/steps.js';
 import { tracked, until } from './support.js';
 
 const GATES = 'sys/rekey-chaos/gates';

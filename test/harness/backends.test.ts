@@ -7,15 +7,15 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { EnvironmentError, UsageError } from '../../harness/common/errors.js';
-import { createBackend } from '../../harness/cluster/index.js';
-import type { ClusterBackend } from '../../harness/cluster/backend.js';
-import { KubeconfigBackend, tcpReachable, UnsupportedFaultError } from '../../harness/cluster/kubeconfig.js';
+import { EnvironmentError, UsageError } from '../../common/errors.js';
+import { createBackend } from '../../harness/backends/index.js';
+import type { ClusterBackend } from '../../harness/backends/backend.js';
+import { KubeconfigBackend, tcpReachable, UnsupportedFaultError } from '../../harness/backends/kubeconfig.js';
 import net from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import type { PodApi } from '../../harness/faults/cluster-view.js';
 import { WatchedPods } from '../../harness/faults/watched-pods.js';
-import { readDaemonPid, pidAlive } from '../../harness/embedded/agent/state-files.js';
+import { readDaemonPid, pidAlive } from '../../platform/agent/state-files.js';
 
 /** Backends load lazily (dynamic import); the classes are still the ones imported here (module-identity.test.ts). */
 function expectTyped(err: unknown, cls: abstract new (...args: never[]) => Error, exitCode: number): void {
@@ -23,7 +23,7 @@ function expectTyped(err: unknown, cls: abstract new (...args: never[]) => Error
   expect((err as { exitCode?: number }).exitCode).to.equal(exitCode);
 }
 
-describe('harness/cluster backends (embedded control plane)', function () {
+describe('harness/backends backends (embedded control plane)', function () {
   this.timeout(60_000);
   let stateDir: string;
   let embedded: ClusterBackend | undefined;

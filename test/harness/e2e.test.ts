@@ -8,10 +8,10 @@ import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { InvariantResult, RunRecord } from '../../harness/common/record.js';
-import type { FaultPlan, PlannedFault, Scenario } from '../../harness/common/scenario.js';
-import { ALL_INVARIANTS } from '../../harness/common/scenario.js';
-import { iterationRequestId } from '../../harness/common/secrets.js';
+import type { InvariantResult, RunRecord } from '../../common/record.js';
+import type { FaultPlan, PlannedFault, Scenario } from '../../common/scenario.js';
+import { ALL_INVARIANTS } from '../../common/scenario.js';
+import { iterationRequestId } from '../../common/secrets.js';
 import { runItems, type RunItem, type RunOptions } from '../../harness/run/runner.js';
 
 function item(id: string, faults: PlannedFault[], iteration: number): RunItem {

@@ -6,10 +6,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { nowMs } from '../../harness/common/clock.js';
-import { COMPLETE_EVENT, expectedRekeySequence } from '../../harness/common/milestones.js';
-import type { InvariantResult, Outcome, RunRecord } from '../../harness/common/record.js';
-import type { FaultSpec } from '../../harness/common/scenario.js';
+import { nowMs } from '../../common/clock.js';
+import { COMPLETE_EVENT, expectedRekeySequence } from '../../common/milestones.js';
+import type { InvariantResult, Outcome, RunRecord } from '../../common/record.js';
+import type { FaultSpec } from '../../common/scenario.js';
 import type { FaultApplication } from '../../harness/faults/inject.js';
 import type { AuditResult, CollectedLogs, InitialState, IterationDriver, Observation } from '../../harness/run/driver.js';
 import { MemoryTimeline } from '../../harness/run/timeline-source.js';

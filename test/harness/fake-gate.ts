@@ -4,7 +4,7 @@
  * like the real ones, and logs every call, so a test can assert the order
  * status → apply → release and that every gate was released.
  */
-import { nowMs } from '../../harness/common/clock.js';
+import { nowMs } from '../../common/clock.js';
 import type { MilestoneGate, MilestoneGateStatus } from '../../harness/faults/gates.js';
 
 export class FakeGate implements MilestoneGate {

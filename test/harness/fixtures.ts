@@ -1,5 +1,5 @@
 /** Small builders shared by the harness unit tests (no cluster). */
-import type { ClusterNames } from '../../harness/cluster/backend.js';
+import type { ClusterNames } from '../../harness/backends/backend.js';
 import type { ClusterView, PodView } from '../../harness/faults/targets.js';
 
 export const NAMES: ClusterNames = {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type * as k8s from '@kubernetes/client-node';
-import type { ProcessFaults } from '../../harness/cluster/backend.js';
+import type { ProcessFaults } from '../../harness/backends/backend.js';
 import { PodNotFoundError, toClusterView, type PodApi } from '../../harness/faults/cluster-view.js';
 import { applyFault } from '../../harness/faults/inject.js';
 import { NAMES } from './fixtures.js';

@@ -6,8 +6,8 @@
  * `instanceof` failed across the two; .mocharc.cjs turns require(esm) off.)
  */
 import { expect } from 'chai';
-import { EnvironmentError, RekeyChaosError, exitCodeOf } from '../../harness/common/errors.js';
-import { createBackend } from '../../harness/cluster/index.js';
+import { EnvironmentError, RekeyChaosError, exitCodeOf } from '../../common/errors.js';
+import { createBackend } from '../../harness/backends/index.js';
 
 describe('harness module identity under mocha', () => {
   it('this spec is an ES module, not a CommonJS compilation of one', () => {

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { seededRandom } from '../../harness/faults/prng.js';
 import { resolveTargets, unitName } from '../../harness/faults/targets.js';
-import type { FaultSpec } from '../../harness/common/scenario.js';
-import { UsageError } from '../../harness/common/errors.js';
+import type { FaultSpec } from '../../common/scenario.js';
+import { UsageError } from '../../common/errors.js';
 import { healthy, manager, server, view } from './fixtures.js';
 
 const kill = (...targets: string[]): FaultSpec => ({ kind: 'kill-process', targets });

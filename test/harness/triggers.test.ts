@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { nowMs } from '../../harness/common/clock.js';
-import type { TimelineEvent } from '../../harness/common/record.js';
-import type { PlannedFault } from '../../harness/common/scenario.js';
+import { nowMs } from '../../common/clock.js';
+import type { TimelineEvent } from '../../common/record.js';
+import type { PlannedFault } from '../../common/scenario.js';
 import type { FaultApplication } from '../../harness/faults/inject.js';
 import { decideLanding, nextMilestoneAfter } from '../../harness/run/landing.js';
 import { MemoryTimeline } from '../../harness/run/timeline-source.js';

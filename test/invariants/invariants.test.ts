@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { RunRecord } from '../../harness/common/record.js';
-import { expectedRekeySequence } from '../../harness/common/milestones.js';
+import type { RunRecord } from '../../common/record.js';
+import { expectedRekeySequence } from '../../common/milestones.js';
 import { checkI1, checkI2, checkI3, checkI4, checkI5, checkI6, checkI7, checkInvariants, checkRecord, outcomeOf } from '../../harness/invariants/index.js';
 import { corrupt, makeSet, type TestSet } from '../observe/shard-fixtures.js';
 import { simulateRun } from './simulate.js';

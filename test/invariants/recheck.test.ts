@@ -3,15 +3,15 @@ import { execa } from 'execa';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunRecord } from '../../harness/common/record.js';
-import { exitCodeOf, UsageError } from '../../harness/common/errors.js';
-import { formatRecheck, recheck } from '../../harness/cli/recheck.js';
+import type { RunRecord } from '../../common/record.js';
+import { exitCodeOf, UsageError } from '../../common/errors.js';
+import { formatRecheck, recheck } from '../../cli/recheck.js';
 import { corrupt, makeSet } from '../observe/shard-fixtures.js';
 import { simulateRun } from './simulate.js';
 
 /** Runs the real CLI in a child process, as a user or CI job would (once: a spawn costs seconds on a loaded machine). */
 function cli(...args: string[]) {
-  return execa(process.execPath, ['--import', 'tsx', 'harness/cli.ts', ...args], { reject: false, cwd: process.cwd() });
+  return execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { reject: false, cwd: process.cwd() });
 }
 
 async function writeRecord(dir: string, record: RunRecord | string): Promise<void> {

@@ -4,9 +4,9 @@
  * real custody ledger, with a key feed that switches at `vault-rotated`.
  * Tests then break one thing at a time.
  */
-import type { KeyInEffect, RunRecord, SetAudit, TimelineEvent } from '../../harness/common/record.js';
-import { expectedRekeySequence, VAULT_EVENTS } from '../../harness/common/milestones.js';
-import { formatShard, iterationRequestId, parseShardSecretName, ROOT_TOKEN_SECRET } from '../../harness/common/secrets.js';
+import type { KeyInEffect, RunRecord, SetAudit, TimelineEvent } from '../../common/record.js';
+import { expectedRekeySequence, VAULT_EVENTS } from '../../common/milestones.js';
+import { formatShard, iterationRequestId, parseShardSecretName, ROOT_TOKEN_SECRET } from '../../common/secrets.js';
 import { CustodyLedger } from '../../harness/observe/custody.js';
 import { groupSubsetsByKey } from '../../harness/observe/set-snapshot.js';
 import type { TestSet } from '../observe/shard-fixtures.js';
@@ -119,7 +119,7 @@ export function finalServers() {
   return [0, 1, 2].map((i) => ({ pod: `sva-vault-${i}`, sealed: false, active: i === 0, initialized: true, reachable: true }));
 }
 
-/** What harness/vault auditSubsets records: subsets grouped by combined key, each group judged by whether Vault's key is its key. */
+/** What harness/vault-client auditSubsets records: subsets grouped by combined key, each group judged by whether Vault's key is its key. */
 async function subsetAudit(t: number, set: TestSet, vaultKeyFp: string): Promise<SetAudit> {
   const shares = new Map(set.shares.map((s, i) => [i, s] as [number, Uint8Array]));
   const groups = await groupSubsetsByKey(shares);

@@ -10,7 +10,7 @@
  */
 import { expect } from 'chai';
 import * as k8s from '@kubernetes/client-node';
-import { KindBackend } from '../../harness/cluster/kind/backend.js';
+import { KindBackend } from '../../harness/backends/kind/backend.js';
 
 const enabled = process.env.REKEY_CHAOS_E2E_KIND === '1';
 

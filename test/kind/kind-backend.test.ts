@@ -11,9 +11,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { X509Certificate } from 'node:crypto';
-import { KindBackend, type KindBackendOptions } from '../../harness/cluster/kind/backend.js';
-import { EnvironmentError, ToolMissingError } from '../../harness/common/errors.js';
-import { startFixture, type Fixture } from '../apiserver/fixture.js';
+import { KindBackend, type KindBackendOptions } from '../../harness/backends/kind/backend.js';
+import { EnvironmentError, ToolMissingError } from '../../common/errors.js';
+import { startFixture, type Fixture } from '../platform/apiserver/fixture.js';
 
 const FAKES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fakes');
 

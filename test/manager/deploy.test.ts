@@ -4,7 +4,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
-const DEPLOY = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'manager', 'deploy');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEPLOY = path.join(ROOT, 'manager', 'deploy');
+
+/** Top-level folders of every source file reachable by relative imports from `entry`. */
+async function importClosureFolders(entry: string): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      queue.push(path.resolve(path.dirname(file), m[1]!).replace(/\.js$/, '.ts'));
+    }
+  }
+  return new Set([...seen].map((f) => path.relative(ROOT, f).split(path.sep)[0]!));
+}
 
 async function docs(file: string): Promise<Record<string, any>[]> {
   const parsed = parseAllDocuments(await readFile(path.join(DEPLOY, file), 'utf8'));
@@ -57,7 +74,10 @@ describe('manager deployment manifests', () => {
     const dockerfile = await readFile(path.join(DEPLOY, 'Dockerfile'), 'utf8');
     expect(dockerfile).to.match(/^FROM node:20-slim$/m);
     expect(dockerfile).to.match(/COPY manager\/ manager\//);
-    expect(dockerfile).to.match(/COPY harness\/common\/ harness\/common\//);
+    // The image holds exactly the folders the manager's import closure reaches: common/ and manager/.
+    const folders = await importClosureFolders(path.join(ROOT, 'manager', 'main.ts'));
+    expect([...folders].sort()).to.deep.equal(['common', 'manager']);
+    for (const folder of folders) expect(dockerfile).to.include(`COPY ${folder}/ ${folder}/`);
     expect(dockerfile).to.match(/ENTRYPOINT \["node", "--import", "tsx", "manager\/main.ts"\]/);
   });
 });

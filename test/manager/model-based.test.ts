@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { rekeyProperty, bootstrappedWorld, settle } from './model/property.js';
 import { checkFinal } from './model/checks.js';
-import { iterationRequestId } from '../../harness/common/secrets.js';
+import { iterationRequestId } from '../../common/secrets.js';
 import { shardSetFrom } from '../../manager/sets.js';
 
 describe('manager (model-based): the reference manager against the Vault model', function () {

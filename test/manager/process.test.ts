@@ -10,7 +10,7 @@ import { loadConfig, parseHosts } from '../../manager/config.js';
 import { ConfigError } from '../../manager/errors.js';
 import { createLogger } from '../../manager/log.js';
 import { decodePodName, resolveStatic } from '../../manager/vault/resolve.js';
-import { formatDefects } from '../../harness/cli/defects.js';
+import { formatDefects } from '../../cli/defects.js';
 import { DEFECTS } from '../../manager/defects/registry.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

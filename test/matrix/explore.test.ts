@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Scenario } from '../../harness/common/scenario.js';
-import { isMilestoneEvent } from '../../harness/common/milestones.js';
+import type { Scenario } from '../../common/scenario.js';
+import { isMilestoneEvent } from '../../common/milestones.js';
 import { explore, generateSchedules, regressionScenario, scheduleScenario } from '../../matrix/explore.js';
 import { makePlan, stableJson } from '../../matrix/plan.js';
 import { parseScenarioText } from '../../matrix/schema.js';
 import { scenarioToYaml } from '../../matrix/serialize.js';
-import { saveRegression } from '../../harness/cli/explore-command.js';
+import { saveRegression } from '../../cli/explore-command.js';
 
 describe('matrix: explore mode', () => {
   let dir: string;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { UsageError } from '../../harness/common/errors.js';
+import { UsageError } from '../../common/errors.js';
 import { decodeReplayToken, encodeReplayToken, replayCommand, type ReplaySpec } from '../../matrix/replay.js';
 
 describe('matrix: replay tokens', () => {

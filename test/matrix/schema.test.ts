@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ScenarioError } from '../../harness/common/errors.js';
+import { ScenarioError } from '../../common/errors.js';
 import { loadCatalog, REPO_ROOT } from '../../matrix/catalog.js';
 import { milestoneMatrix } from '../../matrix/milestone-matrix.js';
 import { parseScenarioText } from '../../matrix/schema.js';

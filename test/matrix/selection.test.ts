@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { UsageError } from '../../harness/common/errors.js';
+import { UsageError } from '../../common/errors.js';
 import { loadCatalog } from '../../matrix/catalog.js';
 import { milestoneMatrix, targetSets } from '../../matrix/milestone-matrix.js';
-import { expectedRekeySequence } from '../../harness/common/milestones.js';
+import { expectedRekeySequence } from '../../common/milestones.js';
 import { expand, namedMatrix, parseShard, select, takeShard } from '../../matrix/selection.js';
 
 describe('matrix: matrices, selection and shards', () => {

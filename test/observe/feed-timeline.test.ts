@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { TimeoutError } from '../../harness/common/errors.js';
-import type { TimelineEvent } from '../../harness/common/record.js';
+import { TimeoutError } from '../../common/errors.js';
+import type { TimelineEvent } from '../../common/record.js';
 import { FeedObserver } from '../../harness/observe/feed.js';
 import { Timeline } from '../../harness/observe/timeline.js';
 

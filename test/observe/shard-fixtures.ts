@@ -4,9 +4,9 @@
  * compare fingerprints and never print a shard.
  */
 import { randomBytes } from 'node:crypto';
-import { keyFingerprint, shardFingerprint } from '../../harness/common/fingerprint.js';
-import { formatShard, shardSecretName, type SetPrefix } from '../../harness/common/secrets.js';
-import { split } from '../../harness/common/shamir.js';
+import { keyFingerprint, shardFingerprint } from '../../common/fingerprint.js';
+import { formatShard, shardSecretName, type SetPrefix } from '../../common/secrets.js';
+import { split } from '../../common/shamir.js';
 
 export interface TestSet {
   key: Uint8Array;

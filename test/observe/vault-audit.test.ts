@@ -1,13 +1,13 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { keyFingerprint } from '../../harness/common/fingerprint.js';
-import { combine, split } from '../../harness/common/shamir.js';
-import { VaultClient, type VaultResponse } from '../../harness/vault/client.js';
-import { auditSet, auditSubsets, decodeRootToken, rootTokenWorks } from '../../harness/vault/audit.js';
-import { auditFinalState } from '../../harness/vault/final-audit.js';
-import { VaultUnreachableError } from '../../harness/vault/errors.js';
-import { createCa } from '../../harness/embedded/pki.js';
-import { DoubleCluster } from '../vault/support/double-cluster.js';
+import { keyFingerprint } from '../../common/fingerprint.js';
+import { combine, split } from '../../common/shamir.js';
+import { VaultClient, type VaultResponse } from '../../harness/vault-client/client.js';
+import { auditSet, auditSubsets, decodeRootToken, rootTokenWorks } from '../../harness/vault-client/audit.js';
+import { auditFinalState } from '../../harness/vault-client/final-audit.js';
+import { VaultUnreachableError } from '../../harness/vault-client/errors.js';
+import { createCa } from '../../platform/pki.js';
+import { DoubleCluster } from '../platform/vault/support/double-cluster.js';
 import { corrupt, type TestSet } from './shard-fixtures.js';
 import { until } from './wait.js';
 
@@ -20,7 +20,7 @@ class CountingClient extends VaultClient {
   }
 }
 
-describe('harness/vault: client and independent audits against the Vault double', function () {
+describe('harness/vault-client: client and independent audits against the Vault double', function () {
   this.timeout(60000);
   const cluster = new DoubleCluster({ ipBase: '127.50.0' });
   let client: CountingClient;

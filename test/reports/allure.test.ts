@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepResult, TestResult } from 'allure-js-commons';
-import type { RunRecord } from '../../harness/common/record.js';
+import type { RunRecord } from '../../common/record.js';
 import { executorFromEnv } from '../../reports/allure/executor.js';
 import { FIXTURE_KINDS, makeRecord, makeWorld, type FixtureWorld } from './fixtures.js';
 import { readResults, tempDir, writeResults } from './helpers.js';

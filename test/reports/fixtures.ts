@@ -1,17 +1,17 @@
 /**
  * Synthetic run records for the report tests. The shard sets are real Shamir
- * splits (harness/common/shamir.ts) of random keys; the records carry only
+ * splits (common/shamir.ts) of random keys; the records carry only
  * their fingerprints, and the values are kept aside in `secrets` so the tests
  * can scan every output for a leak.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { keyFingerprint, shardFingerprint, tokenFingerprint } from '../../harness/common/fingerprint.js';
-import { split } from '../../harness/common/shamir.js';
-import { iterationRequestId, SET_PREFIXES, SHARES, THRESHOLD, type SetPrefix } from '../../harness/common/secrets.js';
-import type { CustodyEntry, InjectedFault, Outcome, RunRecord, ServiceSample, SetSnapshot, TimelineEvent } from '../../harness/common/record.js';
-import type { FaultPlan, Scenario } from '../../harness/common/scenario.js';
+import { keyFingerprint, shardFingerprint, tokenFingerprint } from '../../common/fingerprint.js';
+import { split } from '../../common/shamir.js';
+import { iterationRequestId, SET_PREFIXES, SHARES, THRESHOLD, type SetPrefix } from '../../common/secrets.js';
+import type { CustodyEntry, InjectedFault, Outcome, RunRecord, ServiceSample, SetSnapshot, TimelineEvent } from '../../common/record.js';
+import type { FaultPlan, Scenario } from '../../common/scenario.js';
 import type { SecretValues } from '../../reports/scan.js';
 
 export interface KeySet {

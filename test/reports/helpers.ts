@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { TestResult } from 'allure-js-commons';
-import type { RunRecord } from '../../harness/common/record.js';
+import type { RunRecord } from '../../common/record.js';
 import { createAllureSink } from '../../reports/allure/sink.js';
 
 export function tempDir(prefix: string): { path: string; remove: () => void } {

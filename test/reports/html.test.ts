@@ -3,7 +3,7 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { main } from '../../harness/cli.js';
+import { main } from '../../cli/main.js';
 import { generateHtmlReport } from '../../reports/html.js';
 import { formatFindings, scanForSecrets } from '../../reports/scan.js';
 import { makeRecord, makeWorld, type FixtureWorld } from './fixtures.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { UsageError } from '../../harness/common/errors.js';
+import { UsageError } from '../../common/errors.js';
 import { formatFindings, scanForSecrets } from '../../reports/scan.js';
 import { FIXTURE_KINDS, makeRecord, makeWorld, type FixtureWorld } from './fixtures.js';
 import { tempDir, writeResults } from './helpers.js';

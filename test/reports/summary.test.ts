@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { RunRecord } from '../../harness/common/record.js';
+import type { RunRecord } from '../../common/record.js';
 import { renderJunit } from '../../reports/summary/junit.js';
 import { createSummarySink } from '../../reports/summary/sink.js';
 import { summarize } from '../../reports/summary/summarize.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { RunRecord } from '../../harness/common/record.js';
+import type { RunRecord } from '../../common/record.js';
 import { buildLanes, timeDomain } from '../../reports/svg/lanes.js';
 import { colourOfKey, renderTimelineSvg } from '../../reports/svg/timeline.js';
 import { makeRecord, makeWorld, type FixtureWorld } from './fixtures.js';

@@ -3,9 +3,9 @@
  * Each throws an Error whose message starts with the invariant's id, so a
  * failing run names the check that caught it.
  */
-import { combine, subsets } from '../../../harness/common/shamir.js';
-import { isRekeyArtefact, MILESTONE_SECRETS, ROOT_TOKEN_SECRET, SET_PREFIXES, THRESHOLD } from '../../../harness/common/secrets.js';
-import { keyFingerprint } from '../../../harness/common/fingerprint.js';
+import { combine, subsets } from '../../../common/shamir.js';
+import { isRekeyArtefact, MILESTONE_SECRETS, ROOT_TOKEN_SECRET, SET_PREFIXES, THRESHOLD } from '../../../common/secrets.js';
+import { keyFingerprint } from '../../../common/fingerprint.js';
 import { shardSetFrom } from '../../../manager/sets.js';
 import type { World } from './world.js';
 

@@ -12,8 +12,8 @@
  */
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
-import { formatShard, iterationRequestId, SHARES } from '../../../harness/common/secrets.js';
-import { split } from '../../../harness/common/shamir.js';
+import { formatShard, iterationRequestId, SHARES } from '../../../common/secrets.js';
+import { split } from '../../../common/shamir.js';
 import { shardSetFrom } from '../../../manager/sets.js';
 import { checkCustody, checkFinal, InvariantViolation, rekeyDone, serviceSettled } from './checks.js';
 import { World } from './world.js';

@@ -8,7 +8,7 @@
  * old key until it is unsealed and catches up.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { combine, split } from '../../../harness/common/shamir.js';
+import { combine, split } from '../../../common/shamir.js';
 import type { RekeyInitRequest, VaultResponse } from '../../../manager/ports.js';
 
 export const VERSION = '1.14.9';

@@ -12,7 +12,7 @@ import { SecretExistsError, VaultUnreachableError } from '../../../manager/error
 import { createLogger } from '../../../manager/log.js';
 import { runPassLogged, type PassResult } from '../../../manager/pass.js';
 import type { Pods, SecretStore, VaultApi, VaultTarget } from '../../../manager/ports.js';
-import { isProcedureSecret } from '../../../harness/common/secrets.js';
+import { isProcedureSecret } from '../../../common/secrets.js';
 import { VaultModel } from './vault-model.js';
 
 export class Killed extends Error {

@@ -1,0 +1,178 @@
+/**
+ * `rekey-chaos cluster up|down|status` (../shared/spec/cli.md). The embedded
+ * backend is started here directly (platform/cluster.ts) so `up` can
+ * stay in the foreground and tear everything down on SIGINT/SIGTERM; kind
+ * goes through the backend factory.
+ */
+import type { Command } from 'commander';
+import { EnvironmentError, TimeoutError, UsageError } from '../common/errors.js';
+import { readClusterView, waitForVaultUnsealed, type ClusterView } from '../platform/agent/cluster-view.js';
+import { DEFAULT_IP_BASE, readClusterState, resolveStateDir, startEmbeddedCluster, stopEmbeddedCluster, type EmbeddedCluster } from '../platform/cluster.js';
+
+const VAULT_READY_TIMEOUT_MS = 60_000;
+
+interface UpOptions {
+  backend: string;
+  stateDir?: string;
+  detach?: boolean;
+  ipBase: string;
+  vault: boolean;
+  manager: boolean;
+  defect?: string;
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+/** Resolves on SIGINT/SIGTERM and keeps the process alive until then (signal listeners alone do not); cancel() lets go. */
+function waitForStopSignal(): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
+  let cancel = () => {};
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    const on = (sig: NodeJS.Signals) => {
+      cancel();
+      resolve(sig);
+    };
+    cancel = () => {
+      clearInterval(keepAlive);
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+  return { signal, cancel };
+}
+
+async function waitForVault(cluster: EmbeddedCluster): Promise<void> {
+  if (!cluster.deployed.vault) return;
+  if (!cluster.deployed.manager) {
+    say('Vault: 3 servers started, not initialized (no manager deployed to initialize and unseal them)');
+    return;
+  }
+  say('waiting for the manager to initialize and unseal Vault…');
+  try {
+    const view = await waitForVaultUnsealed(cluster.kubeconfigPath, cluster.state.namespace, 3, VAULT_READY_TIMEOUT_MS);
+    say(`Vault: ${view.servers.length} servers initialized and unsealed, active ${view.active.join(',')}; cluster-key stored`);
+  } catch (err) {
+    await cluster.stop();
+    if (err instanceof TimeoutError)
+      throw new EnvironmentError(`Vault did not become initialized and unsealed within ${VAULT_READY_TIMEOUT_MS} ms; see ${cluster.logDir}`, { stateDir: cluster.stateDir });
+    throw err;
+  }
+}
+
+async function upEmbedded(options: UpOptions): Promise<void> {
+  const stateDir = resolveStateDir(options.stateDir);
+  // Stop on a signal that arrives while the cluster is still starting, too.
+  const earlySignal = waitForStopSignal();
+  let cluster: EmbeddedCluster;
+  try {
+    cluster = await startEmbeddedCluster({
+      stateDir,
+      ipBase: options.ipBase,
+      log: say,
+      ...(options.vault ? {} : { vault: false }),
+      ...(options.manager ? {} : { manager: false }),
+      ...(options.defect ? { managerDefect: options.defect } : {}),
+    });
+  } catch (err) {
+    earlySignal.cancel();
+    await stopEmbeddedCluster(stateDir).catch(() => undefined);
+    throw err instanceof EnvironmentError || err instanceof UsageError ? err : new EnvironmentError(`the embedded cluster could not start: ${(err as Error).message}`, { stateDir }, { cause: err });
+  }
+  say(`kubeconfig: ${cluster.kubeconfigPath}`);
+  const started = await Promise.race([waitForVault(cluster).then(() => 'ready' as const), earlySignal.signal]);
+  if (started !== 'ready') return stopAndReport(stateDir, started);
+  if (options.detach) {
+    earlySignal.cancel();
+    say(`embedded cluster running in ${stateDir} (stop it with: rekey-chaos cluster down --state-dir ${stateDir})`);
+    return;
+  }
+  say('running in the foreground; Ctrl-C (SIGINT) or SIGTERM stops the cluster');
+  await stopAndReport(stateDir, await earlySignal.signal);
+}
+
+async function stopAndReport(stateDir: string, why: string): Promise<void> {
+  say(`stopping the embedded cluster (${why})…`);
+  const report = await stopEmbeddedCluster(stateDir);
+  say(`stopped${report.daemonKilled ? ' (daemon had to be killed)' : ''}${report.killedGroups.length ? `; killed ${report.killedGroups.length} leftover pod process group(s)` : ''}; no process left`);
+}
+
+async function upKind(options: UpOptions): Promise<void> {
+  const { createBackend } = await import('../harness/backends/index.js');
+  const backend = await createBackend('kind');
+  const handle = await backend.up();
+  say(`kubeconfig: ${handle.kubeconfigPath}`);
+  if (options.vault) await backend.deploy({ manager: { kind: 'reference', ...(options.defect ? { defect: options.defect } : {}) } });
+  if (options.detach) return;
+  say('running in the foreground; Ctrl-C (SIGINT) or SIGTERM deletes the cluster');
+  await waitForStopSignal().signal;
+  await backend.down();
+}
+
+function formatStatus(stateDir: string, view: ClusterView): string {
+  const rows = [['POD', 'NODE', 'IP', 'PHASE', 'READY', 'RESTARTS', 'VAULT-ACTIVE', 'VAULT-SEALED']];
+  for (const p of view.pods)
+    rows.push([p.name + (p.terminating ? ' (terminating)' : ''), p.node, p.ip, p.phase, String(p.ready), String(p.restarts), p.active ?? '-', p.sealed ?? '-']);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const sets = Object.entries(view.sets)
+    .map(([prefix, idx]) => `${prefix} ${idx.length}/5${idx.length > 0 && idx.length < 5 ? ` [${idx.join(',')}]` : ''}`)
+    .join(', ');
+  return [
+    `embedded cluster in ${stateDir}`,
+    ...table,
+    `active server: ${view.active.length ? view.active.join(', ') : 'none'}`,
+    `rekey milestones present: ${view.milestones.length ? view.milestones.join(', ') : 'none'}`,
+    `shard sets: ${sets}; root token secret ${view.rootToken ? 'present' : 'absent'}`,
+  ].join('\n');
+}
+
+export function registerClusterCommands(program: Command): void {
+  const cluster = program.command('cluster').description('bring a cluster with Vault and the manager up, down, or show it');
+
+  cluster
+    .command('up')
+    .description('start a cluster (embedded by default) with 3 Vault servers and the manager; prints the kubeconfig path')
+    .option('--backend <name>', 'embedded or kind', 'embedded')
+    .option('--state-dir <dir>', 'state dir of the embedded cluster (default .rekey-chaos/embedded)')
+    .option('--detach', 'return once the cluster is ready and leave it running')
+    .option('--ip-base <a.b.c>', 'loopback /24 for pod addresses', DEFAULT_IP_BASE)
+    .option('--no-vault', 'do not deploy the Vault double')
+    .option('--no-manager', 'do not deploy the manager')
+    .option('--defect <name>', 'deploy a deliberately broken manager variant')
+    .action(async (options: UpOptions) => {
+      if (options.backend === 'embedded') return upEmbedded(options);
+      if (options.backend === 'kind') return upKind(options);
+      throw new UsageError(`unknown backend '${options.backend}' for cluster up (embedded, kind)`, { backend: options.backend });
+    });
+
+  cluster
+    .command('down')
+    .description('stop the embedded cluster and every process it started (exit 0 even when none runs)')
+    .option('--state-dir <dir>', 'state dir of the embedded cluster')
+    .action(async (options: { stateDir?: string }) => {
+      const stateDir = resolveStateDir(options.stateDir);
+      const report = await stopEmbeddedCluster(stateDir);
+      if (!report.daemonStopped && report.killedGroups.length === 0) say(`no embedded cluster running in ${stateDir}`);
+      else say(`stopped the embedded cluster in ${stateDir}${report.killedGroups.length ? `; killed ${report.killedGroups.length} leftover pod process group(s)` : ''}; no process left`);
+    });
+
+  cluster
+    .command('status')
+    .description('pods (node, IP, phase, restarts, seal state), the active server, rekey milestones present')
+    .option('--state-dir <dir>', 'state dir of the embedded cluster')
+    .option('--json', 'machine-readable output')
+    .action(async (options: { stateDir?: string; json?: boolean }) => {
+      const stateDir = resolveStateDir(options.stateDir);
+      const state = readClusterState(stateDir);
+      if (!state) throw new EnvironmentError(`no embedded cluster running in ${stateDir} (start one with: rekey-chaos cluster up)`, { stateDir });
+      let view: ClusterView;
+      try {
+        view = await readClusterView(state.kubeconfig, state.namespace);
+      } catch (err) {
+        throw new EnvironmentError(`the embedded cluster's API is unreachable at ${state.apiUrl}: ${(err as Error).message}`, { stateDir }, { cause: err });
+      }
+      say(options.json ? JSON.stringify({ stateDir, apiUrl: state.apiUrl, kubeconfig: state.kubeconfig, ...view }, null, 2) : formatStatus(stateDir, view));
+    });
+}

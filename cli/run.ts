@@ -1,0 +1,188 @@
+/**
+ * The scenario commands of the CLI (../shared/spec/cli.md): `list`, `run`,
+ * `replay` and `explore`. This module parses and checks options; the work
+ * is in run-exec.ts (items, runner, sinks) and matrix/ (catalogue, plans).
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { UsageError } from '../common/errors.js';
+import type { Backend } from '../common/record.js';
+import { loadCatalog } from '../matrix/catalog.js';
+import { formatListing, listingJson } from '../matrix/listing.js';
+import { checkTimescale, defaultTimescale } from '../matrix/plan.js';
+import { BACKENDS, decodeReplayToken } from '../matrix/replay.js';
+import { expand, parseShard, select, takeShard, type MatrixEntry } from '../matrix/selection.js';
+import { buildItems, checkParallel, dryRunLines, executeItems, type ExecOptions } from './run-exec.js';
+import { checkDefect } from './defect-check.js';
+import { writeFlushed } from './progress.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?[0-9]+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
+interface SharedFlags {
+  backend: Backend;
+  manager: string;
+  defect?: string;
+  timescale?: number;
+  out: string;
+  stateDir?: string;
+  ipBase?: string;
+}
+
+/** Options every command that runs iterations takes. */
+function addRunFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--backend <name>', 'cluster backend').choices([...BACKENDS]).default('embedded'))
+    .option('--manager <spec>', "'reference' or a chart/image spec", 'reference')
+    .option('--defect <name>', 'run a deliberately broken manager variant (see `rekey-chaos defects`)')
+    .option('--timescale <x>', 'scale of procedure seconds (default: status rate / 5000 ms; embedded 0.02, kind 1)', positiveNumber)
+    .option('--out <dir>', 'where the run writes: allure-results/, runs/, summary.json, junit.xml', 'out')
+    .option('--state-dir <dir>', 'embedded cluster state dir')
+    .option('--ip-base <a.b.c>', 'embedded: loopback /24 for the cluster (default 127.42.0)', ipBase);
+}
+
+function ipBase(value: string): string {
+  const m = /^127\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(value);
+  if (!m || Number(m[1]) > 255 || Number(m[2]) > 255) throw new InvalidArgumentError('must be a loopback /24 prefix like 127.47.0');
+  return value;
+}
+
+async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel?: number; seed?: number }): Promise<ExecOptions> {
+  const timescale = flags.timescale ?? defaultTimescale(flags.backend);
+  checkTimescale(timescale);
+  if (flags.defect !== undefined) await checkDefect(flags.defect);
+  const opts: ExecOptions = {
+    backend: flags.backend,
+    manager: flags.manager,
+    timescale,
+    timescaleExplicit: flags.timescale !== undefined,
+    outDir: flags.out,
+    bail: extra.bail ?? false,
+    parallel: extra.parallel ?? 1,
+  };
+  if (flags.defect !== undefined) opts.defect = flags.defect;
+  if (flags.stateDir !== undefined) opts.stateDir = flags.stateDir;
+  if (flags.ipBase !== undefined) opts.ipBase = flags.ipBase;
+  if (extra.seed !== undefined) opts.seed = extra.seed;
+  checkParallel(opts.parallel, opts.backend);
+  return opts;
+}
+
+function registerList(program: Command): void {
+  program
+    .command('list')
+    .description('list the known scenarios (files under scenarios/ and the generated milestone matrix): id, family, trigger, faults, size')
+    .option('--json', 'machine-readable output')
+    .option('--family <F>', 'only this family (repeatable)', collect, [] as string[])
+    .option('--matrix <name>', 'only the scenarios of a named matrix: quick, standard, milestones')
+    .action(async (opts: { json?: boolean; family: string[]; matrix?: string }) => {
+      const catalog = loadCatalog();
+      const filtered = opts.family.length > 0 || opts.matrix !== undefined;
+      const entries: MatrixEntry[] = filtered ? select(catalog, { families: opts.family, ...(opts.matrix !== undefined ? { matrix: opts.matrix } : {}) }) : catalog.all().map((scenario) => ({ scenario }));
+      await writeFlushed(opts.json ? listingJson(entries) : formatListing(entries));
+    });
+}
+
+interface RunFlags extends SharedFlags {
+  scenario: string[];
+  family: string[];
+  matrix?: string;
+  iterations?: number;
+  seed?: number;
+  shard?: string;
+  bail?: boolean;
+  parallel: number;
+  dryRun?: boolean;
+}
+
+function registerRun(program: Command): void {
+  addRunFlags(
+    program
+      .command('run')
+      .description('run scenarios; prints one line per iteration and a replay command for every failure (exit 0 pass, 1 failure, 2 bad input, 3 environment)')
+      .option('--scenario <id|file>', 'a scenario id or YAML file (repeatable)', collect, [] as string[])
+      .option('--family <F>', 'every scenario of a family F1..F10 (repeatable)', collect, [] as string[])
+      .option('--matrix <name>', 'a named matrix: quick, standard, milestones (default quick when nothing is selected)'),
+  )
+    .option('--iterations <n>', "run n iterations of each scenario (overrides the scenarios' own count)", integer('--iterations', 1))
+    .option('--seed <n>', "seed for every plan (overrides the scenarios' seeds)", integer('--seed', 0))
+    .option('--shard <i/n>', 'run only shard i of n of the expanded iteration list (round robin over a stable order)')
+    .option('--bail', 'stop at the first failure')
+    .option('--parallel <n>', 'embedded only: n separate clusters on 127.(60+k).0, the list split among them', integer('--parallel', 1), 1)
+    .option('--dry-run', 'print the plan and replay command of every selected iteration (JSON lines) and run nothing')
+    .action(async (flags: RunFlags) => {
+      // Everything is validated (files, ids, options) before anything runs.
+      const opts = await execOptions(flags, { bail: flags.bail ?? false, parallel: flags.parallel, ...(flags.seed !== undefined ? { seed: flags.seed } : {}) });
+      const catalog = loadCatalog();
+      const nothingChosen = flags.scenario.length === 0 && flags.family.length === 0 && flags.matrix === undefined;
+      const entries = select(catalog, { scenarios: flags.scenario, families: flags.family, matrix: nothingChosen ? 'quick' : flags.matrix });
+      let refs = expand(entries, flags.iterations);
+      if (flags.shard !== undefined) refs = takeShard(refs, parseShard(flags.shard));
+      const items = buildItems(refs, opts);
+      if (flags.dryRun) {
+        await writeFlushed(dryRunLines(items));
+        return;
+      }
+      if (items.length === 0) throw new UsageError('nothing selected to run (an empty shard?)');
+      process.exitCode = (await executeItems(items, opts)).exitCode;
+    });
+}
+
+function registerReplay(program: Command): void {
+  addRunFlags(program.command('replay').description('re-run exactly one iteration from its replay token or the whole printed replay command').argument('<token>', 'the replay token or command'))
+    .option('--dry-run', 'print the plan (JSON) instead of running it')
+    .action(async (token: string, flags: SharedFlags & { dryRun?: boolean }, cmd: Command) => {
+      const spec = decodeReplayToken(token);
+      // The token pins backend, manager, defect and time scale; flags given explicitly override where runs go only.
+      const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+      for (const name of ['backend', 'manager', 'defect', 'timescale']) {
+        if (given(name)) throw new UsageError(`--${name} cannot be combined with a replay token: the token fixes it`);
+      }
+      const shared: SharedFlags = { backend: spec.backend, manager: spec.manager, timescale: spec.timescale, out: flags.out, ...(spec.defect !== undefined ? { defect: spec.defect } : {}), ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}), ...(flags.ipBase !== undefined ? { ipBase: flags.ipBase } : {}) };
+      const opts = await execOptions(shared, { seed: spec.seed });
+      opts.timescaleExplicit = spec.timescale !== defaultTimescale(spec.backend);
+      const catalog = loadCatalog();
+      const scenario = spec.file !== undefined ? catalog.resolve(spec.file) : catalog.resolve(spec.scenario);
+      if (scenario.id !== spec.scenario) throw new UsageError(`the token names scenario "${spec.scenario}" but ${spec.file} defines "${scenario.id}"`);
+      const items = buildItems([{ scenario, iteration: spec.iteration }], opts);
+      if (flags.dryRun) {
+        await writeFlushed(dryRunLines(items));
+        return;
+      }
+      process.exitCode = (await executeItems(items, opts)).exitCode;
+    });
+}
+
+function registerExplore(program: Command): void {
+  addRunFlags(program.command('explore').description('random fault schedules (fast-check), shrunk on failure; saves the minimal failing schedule under scenarios/regressions/ and prints its replay command'))
+    .option('--runs <n>', 'schedules to try', integer('--runs', 1), 20)
+    .option('--seed <n>', 'generator seed (default: from the clock, printed)', integer('--seed', 0))
+    .option('--max-faults <k>', 'at most k faults per schedule', integer('--max-faults', 1), 3)
+    .option('--shrink-budget <n>', 'at most n iterations spent shrinking a failure', integer('--shrink-budget', 0), 40)
+    .option('--out-dir <dir>', 'where the regression file goes', 'scenarios/regressions')
+    .option('--dry-run', 'print the generated schedules (JSON lines) and run nothing')
+    .action(async (flags: SharedFlags & { runs: number; seed?: number; maxFaults: number; shrinkBudget: number; outDir: string; dryRun?: boolean }) => {
+      const opts = await execOptions(flags, {});
+      const { exploreCommand } = await import('./explore-command.js');
+      process.exitCode = await exploreCommand({ ...flags, exec: opts });
+    });
+}
+
+export function registerRunCommands(program: Command): void {
+  registerList(program);
+  registerRun(program);
+  registerReplay(program);
+  registerExplore(program);
+}

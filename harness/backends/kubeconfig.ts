@@ -1,0 +1,178 @@
+/**
+ * An existing cluster, reached by kubeconfig: no lifecycle. The user names
+ * the namespace and the Vault release's full name; Vault and the manager are
+ * already deployed and `deploy` only verifies that they are there.
+ *
+ * Process kills go through the Kubernetes Exec API (`kill -9` inside the
+ * container). Caveat (tooling-notes §2): a SIGKILL sent from inside a pod's
+ * own PID namespace to its PID 1 is ignored by the kernel, so the default
+ * command kills the `vault` process by name and only falls back to PID 1;
+ * on a pod whose main process *is* PID 1 that works only with
+ * `shareProcessNamespace: true` (the pause container is then PID 1). The
+ * commands are options (`killCommands`) for charts that differ. The kill
+ * counts as applied when the exec stream ends (status or socket close —
+ * killing the main process may drop the stream without a status).
+ *
+ * Node loss is unsupported here (there is no safe generic way to take a
+ * node of someone's cluster down): a typed error, so the fault is "not hit".
+ *
+ * Vault is reached at each pod's IP (`https://<podIP>:8200`) when the
+ * harness is inside the cluster network or the pod network is routed, and
+ * otherwise through a port-forward per pod over the Kubernetes API
+ * (port-forward.ts). `vaultAccess: 'auto'` (default) probes the first
+ * server's pod IP once and picks. The TLS name checked is
+ * `vaultServerName` (default: the pod's `<pod>.<fullname>-internal` name,
+ * which the StarlingX chart's certificate carries), whatever the route, and
+ * the CA comes from `caCertPath`.
+ */
+import { readFile } from 'node:fs/promises';
+import net from 'node:net';
+import { PassThrough } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+import { nowMs } from '../../common/clock.js';
+import { EnvironmentError, RekeyChaosError, UsageError } from '../../common/errors.js';
+import { PodPortForwards } from './port-forward.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults, VaultEndpoint } from './backend.js';
+
+export interface KubeconfigBackendOptions {
+  kubeconfig?: string; // default: $KUBECONFIG or ~/.kube/config
+  context?: string;
+  namespace?: string; // default vault
+  release?: string; // the Vault full name, default sva-vault
+  caCertPath?: string; // CA of the Vault servers' certificates (required to reach Vault)
+  statusRateMs?: number; // the deployed manager's status rate, default 5000 (StarlingX)
+  vaultServerName?: (pod: string, names: ClusterNames) => string;
+  killCommands?: { server?: string[]; manager?: string[] };
+  containers?: { server?: string; manager?: string };
+  /** how the harness reaches Vault: pod IPs, port-forwards, or probe once and pick (default) */
+  vaultAccess?: 'auto' | 'pod-ip' | 'port-forward';
+}
+
+const VAULT_PORT = 8200;
+
+/** Can this machine open a TCP connection to host:port within timeoutMs? */
+export function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+export class UnsupportedFaultError extends RekeyChaosError {
+  constructor(fault: string, backend: string) {
+    super(`${fault} is not supported on the ${backend} backend`, 2, { fault, backend });
+  }
+}
+
+const KILL_MAIN = (name: string) => ['sh', '-c', `p=$(pidof ${name} 2>/dev/null); if [ -n "$p" ]; then kill -9 $p; else kill -9 1; fi`];
+
+export class KubeconfigBackend implements ClusterBackend {
+  readonly name = 'kubeconfig' as const;
+  private readonly kc = new k8s.KubeConfig();
+  private readonly names: ClusterNames;
+  private forwards: PodPortForwards | undefined;
+  private access: Promise<'pod-ip' | 'port-forward'> | undefined;
+
+  constructor(private readonly options: KubeconfigBackendOptions = {}) {
+    const fullname = options.release ?? 'sva-vault';
+    this.names = {
+      namespace: options.namespace ?? 'vault',
+      fullname,
+      serverLabelSelector: `component=server,app.kubernetes.io/name=vault`,
+      managerLabelSelector: 'component=manager',
+    };
+  }
+
+  async up(): Promise<ClusterHandle> {
+    try {
+      if (this.options.kubeconfig) this.kc.loadFromFile(this.options.kubeconfig);
+      else this.kc.loadFromDefault();
+      if (this.options.context) this.kc.setCurrentContext(this.options.context);
+      await this.kc.makeApiClient(k8s.VersionApi).getCode();
+    } catch (err) {
+      throw new EnvironmentError(`Kubernetes API not reachable from kubeconfig ${this.options.kubeconfig ?? '(default)'}: ${(err as Error).message}`, {}, { cause: err });
+    }
+    if (!this.options.caCertPath) throw new UsageError('the kubeconfig backend needs caCertPath: the CA of the Vault servers’ certificates');
+    const caCertPem = await readFile(this.options.caCertPath, 'utf8');
+    const core = this.kc.makeApiClient(k8s.CoreV1Api);
+    const names = this.names;
+    const serverName = this.options.vaultServerName ?? ((pod: string, n: ClusterNames) => `${pod}.${n.fullname}-internal`);
+    const endpointOf = async (pod: k8s.V1Pod): Promise<VaultEndpoint> => {
+      const name = pod.metadata!.name!;
+      const servername = serverName(name, names);
+      if ((await this.vaultAccess(pod.status!.podIP!)) === 'pod-ip') return { pod: name, url: `https://${pod.status!.podIP}:${VAULT_PORT}`, servername };
+      this.forwards ??= new PodPortForwards(this.kc, names.namespace, VAULT_PORT);
+      const fwd = await this.forwards.forPod(name, pod.metadata!.uid ?? '');
+      return { pod: name, url: `https://127.0.0.1:${fwd.localPort}`, servername };
+    };
+    return {
+      backend: 'kubeconfig',
+      names,
+      kubeconfigPath: this.options.kubeconfig ?? process.env.KUBECONFIG ?? `${process.env.HOME}/.kube/config`,
+      caCertPem,
+      statusRateMs: this.options.statusRateMs ?? 5000,
+      async vaultEndpoints(): Promise<VaultEndpoint[]> {
+        const pods = await core.listNamespacedPod({ namespace: names.namespace, labelSelector: names.serverLabelSelector });
+        return Promise.all(pods.items.filter((p) => p.status?.podIP && !p.metadata?.deletionTimestamp).map(endpointOf));
+      },
+    };
+  }
+
+  /** The route to Vault, decided once: the user's choice, or a probe of the first pod IP seen. */
+  vaultAccess(podIp: string): Promise<'pod-ip' | 'port-forward'> {
+    const wanted = this.options.vaultAccess ?? 'auto';
+    this.access ??= wanted !== 'auto' ? Promise.resolve(wanted) : tcpReachable(podIp, VAULT_PORT).then((ok) => (ok ? 'pod-ip' : 'port-forward'));
+    return this.access;
+  }
+
+  /** No lifecycle: verify that three servers and a manager exist. */
+  async deploy(_options: DeployOptions): Promise<void> {
+    const core = this.kc.makeApiClient(k8s.CoreV1Api);
+    const list = async (labelSelector: string) => (await core.listNamespacedPod({ namespace: this.names.namespace, labelSelector })).items.length;
+    const [servers, managers] = await Promise.all([list(this.names.serverLabelSelector), list(this.names.managerLabelSelector)]);
+    if (servers === 0 || managers === 0) {
+      throw new EnvironmentError(`namespace ${this.names.namespace} has ${servers} Vault server pod(s) and ${managers} manager pod(s); deploy them first`, { ...this.names });
+    }
+  }
+
+  async redeployManager(manager: ManagerChoice): Promise<void> {
+    throw new UsageError(`the kubeconfig backend does not deploy managers (asked for ${manager.kind}${manager.defect ? ` with ${manager.defect}` : ''})`);
+  }
+
+  readonly faults: ProcessFaults = {
+    killProcess: (namespace, pod) => this.execKill(namespace, pod),
+    failNode: async () => {
+      throw new UnsupportedFaultError('node loss', 'kubeconfig');
+    },
+  };
+
+  private async execKill(namespace: string, pod: string): Promise<{ at: number }> {
+    const core = this.kc.makeApiClient(k8s.CoreV1Api);
+    const obj = await core.readNamespacedPod({ namespace, name: pod });
+    const isManager = obj.metadata?.labels?.['component'] === 'manager';
+    const container = isManager ? (this.options.containers?.manager ?? obj.spec?.containers[0]?.name) : (this.options.containers?.server ?? 'vault');
+    const command = isManager ? (this.options.killCommands?.manager ?? KILL_MAIN('bash')) : (this.options.killCommands?.server ?? KILL_MAIN('vault'));
+    const out = new PassThrough();
+    await new Promise<void>((resolve, reject) => {
+      new k8s.Exec(this.kc)
+        .exec(namespace, pod, container ?? 'vault', command, out, out, null, false, (status) => {
+          if (status.status === 'Failure' && !/137|terminated|exit code/i.test(status.message ?? '')) reject(new EnvironmentError(`kill in ${pod}: ${status.message}`, { pod }));
+          else resolve();
+        })
+        .then((ws) => ws.on('close', () => resolve()), reject);
+    });
+    return { at: nowMs() };
+  }
+
+  async down(): Promise<void> {
+    // Nothing was started in the cluster: it is left as it was found; only local port-forward listeners close.
+    await this.forwards?.closeAll();
+    this.forwards = undefined;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The harness's own Vault HTTP client: one server, reached over `node:https`
+ * with the cluster CA (and a TLS server name when the URL host is not one of
+ * the certificate's names). Status reads need no token; only the token calls
+ * take one. Nothing here logs; errors carry the method, path, status and
+ * Vault's (redacted) message, never a request body.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { redact } from '../../common/redact.js';
+import type { VaultEndpoint } from '../backends/backend.js';
+import { VaultRequestError, VaultUnreachableError } from './errors.js';
+
+export interface VaultClientOptions {
+  url: string; // https://10.0.0.1:8200
+  caCertPem?: string;
+  servername?: string;
+  /** per request; default 5000 ms */
+  timeoutMs?: number;
+  /** name for error messages (pod name) */
+  name?: string;
+}
+
+export interface VaultResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export interface HealthStatus {
+  initialized: boolean;
+  sealed: boolean;
+  standby: boolean;
+  version?: string;
+  /** the HTTP status (200 active, 429 standby, 503 sealed, 501 uninitialized) */
+  code: number;
+}
+
+export interface SealStatus {
+  initialized: boolean;
+  sealed: boolean;
+  t: number;
+  n: number;
+  progress: number;
+}
+
+export interface RekeyStatus {
+  nonce: string;
+  started: boolean;
+  t: number;
+  n: number;
+  progress: number;
+  required: number;
+  verification_required: boolean;
+  verification_nonce?: string;
+}
+
+export interface RekeyVerifyStatus {
+  nonce: string;
+  started: boolean;
+  t: number;
+  n: number;
+  progress: number;
+}
+
+export interface LeaderStatus {
+  ha_enabled: boolean;
+  is_self: boolean;
+  leader_address: string;
+}
+
+export class VaultClient {
+  readonly name: string;
+  constructor(private readonly options: VaultClientOptions) {
+    this.name = options.name ?? options.url;
+  }
+
+  static forEndpoint(endpoint: VaultEndpoint, caCertPem: string, timeoutMs?: number): VaultClient {
+    return new VaultClient({ url: endpoint.url, caCertPem, servername: endpoint.servername, timeoutMs, name: endpoint.pod });
+  }
+
+  /** Raw call: resolves with any HTTP status; rejects only when the server cannot be reached or answers garbage. */
+  request<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<VaultResponse<T>> {
+    const url = new URL(`/v1/${path.replace(/^\/+/, '')}`, this.options.url);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(payload.length);
+    }
+    if (token !== undefined) headers['x-vault-token'] = token;
+    const requestOptions: RequestOptions = {
+      method,
+      headers,
+      timeout: this.options.timeoutMs ?? 5000,
+      ca: this.options.caCertPem,
+      servername: this.options.servername,
+      agent: false,
+    };
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    return new Promise((resolve, reject) => {
+      const req = send(url, requestOptions, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(new VaultUnreachableError(this.name, method, path, err)));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (text.trim() === '') return resolve({ status: res.statusCode ?? 0, body: {} as T });
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
+          } catch {
+            reject(new VaultRequestError(this.name, method, path, res.statusCode ?? 0, `non-JSON answer: ${redact(text.slice(0, 200))}`));
+          }
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs ?? 5000} ms`)));
+      req.on('error', (err) => reject(new VaultUnreachableError(this.name, method, path, err)));
+      req.end(payload);
+    });
+  }
+
+  /** Like request, but a status outside `ok` throws a VaultRequestError with Vault's message. */
+  async call<T = unknown>(method: string, path: string, body?: unknown, token?: string, ok: number[] = [200, 204]): Promise<T> {
+    const res = await this.request<T>(method, path, body, token);
+    if (!ok.includes(res.status)) throw new VaultRequestError(this.name, method, path, res.status, errorText(res.body));
+    return res.body;
+  }
+
+  async health(): Promise<HealthStatus> {
+    const res = await this.request<Omit<HealthStatus, 'code'>>('GET', 'sys/health');
+    if (![200, 429, 501, 503, 472, 473].includes(res.status)) throw new VaultRequestError(this.name, 'GET', 'sys/health', res.status, errorText(res.body));
+    return { ...res.body, code: res.status };
+  }
+
+  sealStatus(): Promise<SealStatus> {
+    return this.call('GET', 'sys/seal-status');
+  }
+
+  rekeyStatus(): Promise<RekeyStatus> {
+    return this.call('GET', 'sys/rekey/init');
+  }
+
+  /** The pending verification, or undefined when Vault has none (400 `no rekey configuration found`). */
+  async rekeyVerifyStatus(): Promise<RekeyVerifyStatus | undefined> {
+    const res = await this.request<RekeyVerifyStatus>('GET', 'sys/rekey/verify');
+    if (res.status === 200) return res.body;
+    if (res.status === 400) return undefined;
+    throw new VaultRequestError(this.name, 'GET', 'sys/rekey/verify', res.status, errorText(res.body));
+  }
+
+  leader(): Promise<LeaderStatus> {
+    return this.call('GET', 'sys/leader');
+  }
+
+  /** True when the token is valid (lookup-self 200), false when Vault refuses it (403); anything else throws. */
+  async tokenWorks(token: string): Promise<boolean> {
+    const res = await this.request('GET', 'auth/token/lookup-self', undefined, token);
+    if (res.status === 200) return true;
+    if (res.status === 403 || res.status === 401) return false;
+    throw new VaultRequestError(this.name, 'GET', 'auth/token/lookup-self', res.status, errorText(res.body));
+  }
+}
+
+/** Vault's `{"errors":[...]}` as one line, redacted. */
+export function errorText(body: unknown): string {
+  const errors = (body as { errors?: unknown } | undefined)?.errors;
+  if (Array.isArray(errors) && errors.length > 0) return redact(errors.map(String).join('; '));
+  return '(no error message)';
+}

@@ -1,0 +1,103 @@
+/** Starts a store + API server + kubeconfig for one suite; `stop()` tears everything down. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { accessSync, constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import { ObjectStore } from '../../../platform/apiserver/store.js';
+import { startApiServer, type ApiServer, type ApiServerOptions } from '../../../platform/apiserver/server.js';
+import { writeKubeconfig } from '../../../platform/apiserver/kubeconfig.js';
+
+export interface Fixture {
+  store: ObjectStore;
+  server: ApiServer;
+  token: string;
+  kubeconfigPath: string;
+  kc: KubeConfig;
+  dir: string;
+  /** One HTTPS request to the server, trusting its CA; with the bearer token unless `headers.authorization` is given ('' = none). */
+  call(method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promise<Fixture> {
+  const store = new ObjectStore(extra.store ? {} : { historySize: 2000 });
+  const token = randomBytes(16).toString('hex');
+  const server = await startApiServer({ store: extra.store ?? store, token, debugEndpoints: true, ...extra });
+  const dir = await mkdtemp(join(tmpdir(), 'rekey-chaos-apiserver-'));
+  const kubeconfigPath = join(dir, 'kubeconfig');
+  await writeKubeconfig(kubeconfigPath, { server: server.url, token, namespace: 'vault', caPem: server.caPem });
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  return {
+    store: server.store,
+    server,
+    token,
+    kubeconfigPath,
+    kc,
+    dir,
+    call(method, path, body, headers = {}) {
+      const all: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers };
+      if (all.authorization === '') delete all.authorization;
+      // Node sends a DELETE body unframed unless the length is given.
+      if (body !== undefined) all['content-length'] = String(Buffer.byteLength(body));
+      return new Promise((resolve, reject) => {
+        const req = request(server.url + path, { method, headers: all, ca: server.caPem }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let json: unknown;
+            try {
+              json = JSON.parse(text);
+            } catch {
+              json = undefined;
+            }
+            resolve({ status: res.statusCode ?? 0, json, text });
+          });
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    },
+    async stop() {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves when `predicate` holds, re-checking on every `poke()`; rejects after `ms` naming `what`. */
+export function waitFor(what: string, predicate: () => boolean, ms = 10000): { promise: Promise<void>; poke: () => void } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  const poke = () => {
+    if (predicate()) {
+      clearTimeout(timer);
+      resolve();
+    }
+  };
+  poke();
+  return { promise, poke };
+}
+
+/** The kubectl on PATH, or undefined (kubectl suites skip then; scripts/setup.sh installs one where absent). */
+export function findKubectl(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    try {
+      accessSync(join(dir, 'kubectl'), constants.X_OK);
+      return join(dir, 'kubectl');
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
