@@ -1,5 +1,5 @@
 /**
- * Kubernetes service registration (§7) against the embedded API server: each
+ * Kubernetes service registration against the embedded API server: each
  * double process patches its own pod's labels. Label changes are observed
  * through the store's watch (no polling of labels) and matched against the
  * feed's state events; the ≤ 1 s bound is the issue's correctness bound.
