@@ -37,8 +37,8 @@ export interface BenchOptions {
 }
 
 /**
- * An undisturbed rekey takes one manager pass per step (rekey-procedure.md
- * §4, one step per pass): initialize, authenticate, verify, shuffle, audit +
+ * An undisturbed rekey takes one manager pass per step (docs/procedure.md,
+ * "Choosing the step": one step per pass): initialize, authenticate, verify, shuffle, audit +
  * finalize.
  */
 export const UNDISTURBED_PASSES = 5;

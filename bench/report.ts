@@ -1,6 +1,6 @@
 /**
  * The bench's result document (out/bench/latest.json) and its terminal
- * rendering. The top-level figures are the contract of issue 8; a figure that
+ * rendering. The top-level figures (FIGURE_KEYS) are a contract CI reads; a figure that
  * could not be measured is `null` and named in `errors`, and the bench exits
  * non-zero — never a made-up number.
  */

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: what the harness costs to run and what it catches, as
- * numbers (issue 8). One embedded cluster on 127.49.0 serves every
+ * numbers. One embedded cluster on 127.49.0 serves every
  * measurement; out/bench/latest.json gets the figures, the terminal a
  * table with each figure against its target. A missed target is printed ✗
  * and is not an error; a figure that could not be measured exits 3.

@@ -1,9 +1,9 @@
 /**
- * The targets of issue 8, and the comparison of the measured figures with
+ * The targets the project set for its figures, and the comparison of the measured figures with
  * them. A missed target is reported (✗), not an error: the bench measures.
  */
 
-/** The top-level numbers of out/bench/latest.json (the contract of issue 8). */
+/** The top-level numbers of out/bench/latest.json: their names are a contract CI scripts read. */
 export const FIGURE_KEYS = [
   'iteration_median_s',
   'iteration_p95_s',
@@ -21,7 +21,7 @@ export type Figures = Record<FigureKey, number>;
 
 export interface Target {
   key: FigureKey;
-  /** what the issue asks, in words */
+  /** the target, in words */
   text: string;
   met(value: number): boolean;
 }

@@ -1,5 +1,5 @@
 /**
- * `rekey-chaos cluster up|down|status` (../shared/spec/cli.md). The embedded
+ * `rekey-chaos cluster up|down|status` (docs/cli.md). The embedded
  * backend is started here directly (platform/cluster.ts) so `up` can
  * stay in the foreground and tear everything down on SIGINT/SIGTERM; kind
  * goes through the backend factory.

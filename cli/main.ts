@@ -1,5 +1,5 @@
 /**
- * The `rekey-chaos` command line (contract: ../shared/spec/cli.md).
+ * The `rekey-chaos` command line (contract: docs/cli.md).
  * Each command lives in its own module under cli/ and registers
  * itself here; this file only wires them together and maps typed errors to
  * the contract's exit codes.

@@ -1,5 +1,5 @@
 /**
- * `rekey-chaos recheck RUN_DIR` (spec/cli.md): re-runs every invariant on
+ * `rekey-chaos recheck RUN_DIR` (docs/cli.md): re-runs every invariant on
  * saved run records with no cluster, so a checker fix can be re-applied to
  * old failures. One line per invariant and the outcome per record; exit 0
  * when every record passes (or was not hit), 1 when any failed, timed out or

@@ -1,5 +1,5 @@
 /**
- * The scenario commands of the CLI (../shared/spec/cli.md): `list`, `run`,
+ * The scenario commands of the CLI (docs/cli.md): `list`, `run`,
  * `replay` and `explore`. This module parses and checks options; the work
  * is in run-exec.ts (items, runner, sinks) and matrix/ (catalogue, plans).
  */

@@ -1,6 +1,6 @@
 /**
  * Typed errors shared by every part of rekey-chaos. Each carries the CLI exit
- * code it maps to (see ../shared/spec/cli.md) and a context object, so a caller
+ * code it maps to (see docs/cli.md, "Exit codes") and a context object, so a caller
  * can report *what* failed and *where* without parsing messages.
  */
 export type ExitCode = 0 | 1 | 2 | 3;

@@ -1,6 +1,5 @@
 /**
- * The vocabulary of milestone events on a run's timeline
- * (../shared/spec/rekey-test-matrix.md §4). Scenario triggers (`after: X`)
+ * The vocabulary of milestone events on a run's timeline (docs/milestones.md). Scenario triggers (`after: X`)
  * name these; observers emit them; reports draw them.
  *
  * Two sources:

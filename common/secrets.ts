@@ -1,5 +1,5 @@
 /**
- * The secrets of the rekey procedure (../shared/spec/rekey-procedure.md §2):
+ * The secrets of the rekey procedure (docs/procedure.md, "The secrets"):
  * their names and the `strdata` format of a shard secret. Shared by the
  * manager, the harness observers and the invariants so that every part agrees
  * on what a "complete set" is.
@@ -80,7 +80,7 @@ export function parseShard(strdata: string): Uint8Array | undefined {
   }
 }
 
-/** The matrix's iteration id: fixed base + 4-digit iteration number (rekey-test-matrix.md §1). */
+/** The request id the original test plan writes for an iteration: a fixed base + the 4-digit iteration number. */
 export function iterationRequestId(iteration: number): string {
   return `e18b5b44-eb88-e860-4d9f-ed00000000${String(iteration).padStart(4, '0')}`;
 }

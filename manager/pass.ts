@@ -1,5 +1,5 @@
 /**
- * One pass of the main loop (rekey-procedure.md §3): look at the pods and
+ * One pass of the main loop (docs/procedure.md, "One pass"): look at the pods and
  * each server's health, bootstrap a new cluster, run the unseal state
  * machine, and — when a rekey is in progress and every pre-check passes —
  * run at most ONE rekey step.

@@ -2,8 +2,8 @@
  * The procedure's secrets as the manager sees them in one pass: which shard
  * sets are complete, partial or absent, and which milestones exist; plus the
  * set operations every step is built from (write with read-back, copy,
- * delete). "Whoever writes a shard set reads it back and compares it before
- * relying on it" (rekey-procedure.md §2) lives here, once.
+ * delete). The rule that whoever writes a shard set reads it back and
+ * compares it before relying on it (docs/procedure.md) lives here, once.
  */
 import { formatShard, MILESTONE_SECRETS, parseShard, SET_PREFIXES, SHARES, shardSecretName, type MilestoneSecret, type SetPrefix } from '../common/secrets.js';
 import { shardFingerprint } from '../common/fingerprint.js';

@@ -1,5 +1,5 @@
 /**
- * The unseal state machine (rekey-procedure.md §3). A server seen sealed
+ * The unseal state machine (docs/procedure.md, "The unseal machine"). A server seen sealed
  * starts a countdown of `unsealWaitIntervals` passes; when it expires the
  * manager resets the server's unseal progress and submits a shard set: first
  * the one that last worked, then cluster-key, cluster-rekey, cluster-key-bk.

@@ -1,5 +1,5 @@
 /**
- * The milestone matrix (rekey-test-matrix.md §4): a fault right after every
+ * The milestone matrix (docs/scenarios.md): a fault right after every
  * event of an undisturbed rekey, for every target set of families F2–F10,
  * as a pod delete and as a process kill where both apply. The original hit
  * these windows only by wall-clock luck; here each one is its own scenario.

@@ -1,5 +1,5 @@
 /**
- * The scenario file schema (design.md "Scenario files"): turns a parsed YAML
+ * The scenario file schema (docs/scenarios.md): turns a parsed YAML
  * file into a `Scenario`, rejecting anything it does not understand with a
  * ScenarioError that names file, line and field. Nothing downstream ever sees
  * an unvalidated value.

@@ -12,7 +12,7 @@
  * bundle-cache.ts) the bundles into `<stateDir>/bundles/` once per start;
  * the workload builders of workloads.ts use them whenever they exist there.
  * `REKEY_CHAOS_POD_RUNTIME=tsx` switches bundling off: every program then
- * runs from its TypeScript sources through tsx, as before (handy while
+ * runs from its TypeScript sources through tsx (slower to start; handy while
  * editing a pod program against a running cluster, or to rule the bundler out).
  */
 import fs from 'node:fs';

@@ -4,7 +4,7 @@
  * already deployed and `deploy` only verifies that they are there.
  *
  * Process kills go through the Kubernetes Exec API (`kill -9` inside the
- * container). Caveat (tooling-notes §2): a SIGKILL sent from inside a pod's
+ * container). Caveat: a SIGKILL sent from inside a pod's
  * own PID namespace to its PID 1 is ignored by the kernel, so the default
  * command kills the `vault` process by name and only falls back to PID 1;
  * on a pod whose main process *is* PID 1 that works only with

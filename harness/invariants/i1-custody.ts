@@ -1,5 +1,5 @@
 /**
- * I1 custody (rekey-procedure.md §7): at every instant, the unseal key Vault
+ * I1 custody (docs/invariants.md): at every instant, the unseal key Vault
  * uses can be rebuilt from some complete set among cluster-key,
  * cluster-rekey, cluster-key-bk.
  *

@@ -1,5 +1,5 @@
 /**
- * I2 final state (rekey-procedure.md §7): cluster-key-0..4 and
+ * I2 final state (docs/invariants.md): cluster-key-0..4 and
  * cluster-key-root exist, no rekey artefact remains, and cluster-key unseals
  * the servers — the last shown by the independent audit of cluster-key, not
  * by the manager's word.

@@ -1,5 +1,5 @@
 /**
- * I3 the rekey happened (rekey-procedure.md §7): the final cluster-key
+ * I3 the rekey happened (docs/invariants.md): the final cluster-key
  * differs from the initial one, and the initial shards no longer unseal —
  * shown by an independent audit of the initial shards (prefix `initial`).
  */

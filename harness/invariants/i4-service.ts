@@ -1,5 +1,5 @@
 /**
- * I4 service (rekey-procedure.md §7): all three servers end unsealed, exactly
+ * I4 service (docs/invariants.md): all three servers end unsealed, exactly
  * one active, and the root token still works.
  */
 import type { InvariantResult, RunRecord, ServerState } from '../../common/record.js';

@@ -1,5 +1,5 @@
 /**
- * I5 liveness (rekey-procedure.md §7): the procedure completes within the
+ * I5 liveness (docs/invariants.md): the procedure completes within the
  * scenario's timeout after the last fault (or after the request when no
  * fault was applied).
  */

@@ -1,5 +1,5 @@
 /**
- * I6 clean log (rekey-procedure.md §7, F1 of the matrix): in a fault-free run
+ * I6 clean log (docs/invariants.md; family F1): in a fault-free run
  * the manager logs no ERROR or WARNING line — except the one known warning
  * about the unimplemented stability pre-check, which the original matrix
  * ignores too.

@@ -1,5 +1,5 @@
 /**
- * I7 every share counts (rekey-procedure.md §7): each of the five final
+ * I7 every share counts (docs/invariants.md): each of the five final
  * cluster-key shares is valid. Vault's verification and the manager's audit
  * only prove a threshold, so the independent audit proves all ten 3-of-5
  * subsets (harness/vault-client/audit.ts auditSubsets).

@@ -73,7 +73,7 @@ export class FeedInterpreter {
       case 'active': {
         const previous = this.active;
         this.active = line.server;
-        // a new active holds no rekey state (vault-api.md §4)
+        // a new active holds no rekey state: Vault keeps a rekey in the old active's memory only
         this.rekeyRunning = false;
         return previous !== undefined && previous !== line.server ? at('vault-active-changed', { previous }) : [];
       }

@@ -63,7 +63,7 @@ export async function groupSubsetsByKey(shares: ReadonlyMap<number, Uint8Array>)
   return [...groups.values()];
 }
 
-/** The fingerprint-only snapshot of one set (rekey-procedure.md §2: complete = all five exist and parse). */
+/** The fingerprint-only snapshot of one set (complete = all five exist and parse; docs/procedure.md). */
 export async function snapshotSet(prefix: SetPrefix, secrets: ReadonlyMap<string, string>): Promise<SetSnapshot> {
   const { present, shares } = collectSet(prefix, secrets);
   const shardFps: Record<number, string> = {};

@@ -1,5 +1,5 @@
 /**
- * The matrix's pre-iteration check (rekey-test-matrix.md §1): no rekey
+ * The original test plan's pre-iteration check (docs/scenarios.md): no rekey
  * artefact may be left from the previous iteration. The original loop stops
  * when it finds one; a scenario can instead ask to clean and go on with
  * `cluster: { leftovers: clean }`. Either way the finding is recorded.

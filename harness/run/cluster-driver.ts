@@ -1,9 +1,9 @@
 /**
  * The real IterationDriver: one deployed cluster (any backend), the
- * Kubernetes API for secrets and pods, E1's observers for the history
- * (observation.ts: secret watch, custody ledger, Vault poller, the double's
- * feed), the independent audits through Vault's API (audits.ts), and E1's
- * checkers for the verdict.
+ * Kubernetes API for secrets and pods, the observers of harness/observe for
+ * the history (observation.ts: secret watch, custody ledger, Vault poller, the
+ * double's feed), the independent audits through Vault's API (audits.ts), and
+ * the checkers of harness/invariants for the verdict.
  */
 import * as k8s from '@kubernetes/client-node';
 import { delay, nowMs } from '../../common/clock.js';

@@ -1,9 +1,10 @@
 /**
  * What the runner needs from a deployed cluster for one iteration, as one
  * narrow interface. The real implementation (cluster-driver.ts) composes the
- * backend, the Kubernetes API, E1's observers, Vault client and checkers;
- * tests of the run loop use a fake. Steps follow the matrix's iteration
- * (rekey-test-matrix.md §1) plus what the harness adds (§4).
+ * backend, the Kubernetes API, the observers of harness/observe, the Vault
+ * client and the checkers; tests of the run loop use a fake. Steps follow one
+ * iteration of the original test plan (leftover check, request, fault,
+ * completion, settle) plus the harness's observation, audits and checks.
  */
 import type { CustodyEntry, InvariantResult, KeyInEffect, Outcome, RunRecord, ServerState, ServiceSample, SetAudit } from '../../common/record.js';
 import type { FaultSpec } from '../../common/scenario.js';
@@ -47,7 +48,7 @@ export interface CollectedLogs {
 }
 
 export interface IterationDriver {
-  /** the matrix's §1 check: rekey artefacts present before the request */
+  /** rekey artefacts present before the request (the original plan stops on them) */
   leftovers(): Promise<string[]>;
   /** delete the given artefact secrets */
   removeLeftovers(names: string[]): Promise<void>;
@@ -66,7 +67,7 @@ export interface IterationDriver {
   settle(settleMs: number, signal: AbortSignal): Promise<{ settled: boolean; servers: ServerState[] }>;
   audit(initial: InitialState): Promise<AuditResult>;
   collectLogs(runDir: string, since: number): Promise<CollectedLogs>;
-  /** I1–I7 over the record (E1's checkers), and the outcome they imply */
+  /** I1–I7 over the record (harness/invariants), and the outcome they imply */
   evaluate(record: RunRecord): { invariants: InvariantResult[]; outcome: Outcome };
   /** bring the cluster back to a clean deployed state after an iteration broke it; false if it cannot */
   recover(): Promise<boolean>;

@@ -1,7 +1,7 @@
 /**
  * Just enough of Vault's /v1/sys/health for the runner to know when a
  * deployment is ready and when a cluster has settled (all unsealed, exactly
- * one active). Audits and rekey status are E1's harness/vault-client client.
+ * one active). Audits and rekey status go through harness/vault-client.
  */
 import https from 'node:https';
 import type { ServerState } from '../../common/record.js';

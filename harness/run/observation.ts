@@ -1,5 +1,5 @@
 /**
- * The history of one iteration, assembled from E1's observers: the secret
+ * The history of one iteration, assembled from the observers: the secret
  * watch (milestone secrets, the custody ledger), the Vault status poller
  * (service samples on every backend; Vault milestones where there is no
  * feed) and, on the embedded backend, the Vault double's feed (exact Vault
@@ -56,7 +56,8 @@ export async function startObservation(options: ObservationOptions): Promise<Obs
     for (const [name, v] of c.secrets) for (const value of secretValuesOf(name, v)) seen.add(value);
   });
   timeline.attach(watch);
-  // Completion (matrix §1, strengthened): all four milestone secrets gone after the request appeared.
+  // Completion: all four milestone secrets gone after the request appeared (the original plan waits
+  // for the request alone to go; a rekey is only done when audit, the last one, is gone too).
   let requestSeen = false;
   let complete = false;
   watch.onEvent((e) => {

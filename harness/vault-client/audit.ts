@@ -1,6 +1,6 @@
 /**
  * Independent audits of a shard set through Vault's API — the harness's own
- * evidence for I2, I3 and I7, never the manager's word (vault-api.md §5).
+ * evidence for I2, I3 and I7, never the manager's word (docs/invariants.md).
  *
  *  - rekey-init audit (mints no token): start a rekey with verification,
  *    submit `required` shards; 200 with a verification nonce ⇒ the shards

@@ -1,5 +1,5 @@
 /**
- * Audit of a shard set (rekey-procedure.md §4): is this the set Vault uses?
+ * Audit of a shard set (docs/procedure.md): is this the set Vault uses?
  * Start a rekey with verification, submit the set's shards to rekey/update;
  * authentication completing (a verification nonce appears) proves it; Vault's
  * "cipher: message authentication failed" disproves it. The throw-away rekey

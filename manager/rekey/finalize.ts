@@ -1,5 +1,5 @@
 /**
- * Finalize (rekey-procedure.md §4): delete leftover cluster-rekey-* and
+ * Finalize (docs/procedure.md): delete leftover cluster-rekey-* and
  * cluster-key-bk-*, then the milestones verified, shuffle, request, and
  * cluster-rekey-audit last — so a kill anywhere in here leaves `audit` behind
  * and step 1 finishes the job.

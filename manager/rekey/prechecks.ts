@@ -1,5 +1,5 @@
 /**
- * The checks before any rekey step (rekey-procedure.md §4): all three servers
+ * The checks before any rekey step (docs/procedure.md, "One pass"): all three servers
  * running with IPs, unsealed (health), running the expected version (pod
  * label `vault-version` equals the version health reports, the same on all),
  * and every server reporting the same rekey status (and verify status when a

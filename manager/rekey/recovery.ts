@@ -1,5 +1,5 @@
 /**
- * Recovery (rekey-procedure.md §4, step 7): nothing else applies, so the
+ * Recovery (docs/procedure.md, the last row of "Choosing the step"): nothing else applies, so the
  * state must be repaired. Every branch proves which set Vault uses (an audit)
  * before deleting anything.
  */

@@ -1,5 +1,5 @@
 /**
- * Shuffle (rekey-procedure.md §4): move the verified new shards into
+ * Shuffle (docs/procedure.md): move the verified new shards into
  * cluster-key, keeping the old ones in cluster-key-bk until the audit.
  * Re-entrant: kill -9 may strike between any two secret writes, so it works
  * out from what it finds where the previous attempt stopped.

@@ -1,5 +1,5 @@
 /**
- * The rekey steps of rekey-procedure.md §4 and the choice of the one step a
+ * The rekey steps (docs/procedure.md, "Choosing the step") and the choice of the one step a
  * pass runs. `selectStep` is a pure function of the secrets and the rekey
  * status, so the decision table can be read (and tested) on its own.
  */

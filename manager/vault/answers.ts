@@ -1,6 +1,6 @@
 /**
  * Reading Vault's answers: the few fields and error texts the procedure keys
- * on (../shared/spec/vault-api.md). Kept in one place so that every step
+ * on (docs/procedure.md, "The Vault calls"). Kept in one place so that every step
  * interprets "authentication failed" and "rekey status" the same way.
  */
 import type { VaultResponse } from '../ports.js';

@@ -1,6 +1,6 @@
 /**
- * Connects the agent to the embedded API server's ObjectStore (engineer A's
- * platform/apiserver/store.ts): the narrow PodStorePort the agent
+ * Connects the agent to the embedded API server's ObjectStore
+ * (platform/apiserver/store.ts): the narrow PodStorePort the agent
  * writes through, and the store's pod delete hook routed to the agent.
  */
 import type { KubeObject, ObjectStore } from '../apiserver/store.js';

@@ -1,6 +1,6 @@
 /**
  * The error a Vault endpoint answers with: an HTTP status and one message
- * for the `{"errors":[...]}` envelope (§8 of the spec). Thrown by the core,
+ * for Vault's `{"errors":[...]}` envelope. Thrown by the core,
  * turned into a response by the router.
  */
 export class VaultApiError extends Error {

@@ -1,5 +1,5 @@
 /**
- * Request forwarding (§4, §6): a standby relays forwarded paths to the active
+ * Request forwarding: a standby relays forwarded paths to the active
  * over HTTPS (trusting the cluster CA) and passes its answer back as is. When
  * it cannot, or the client asked not to be forwarded, it answers 307 to the
  * active's address; with no live active, 500.

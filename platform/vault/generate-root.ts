@@ -1,5 +1,5 @@
 /**
- * sys/generate-root/attempt|update (§5). The attempt lives in the memory of
+ * sys/generate-root/attempt|update. The attempt lives in the memory of
  * the server that answered it and, as in Vault, survives seal and step-down.
  * A completed attempt mints a real root token, returned as base64(token XOR OTP).
  */

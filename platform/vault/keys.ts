@@ -12,7 +12,7 @@ export const MIN_KEY = 16;
 export const MAX_KEY = 33;
 
 /**
- * §0: try hex; if that fails or the length is outside [16, 33], try padded
+ * Vault's key decoding: try hex; if that fails or the length is outside [16, 33], try padded
  * standard base64; otherwise the caller's 400. Length is checked by the caller
  * afterwards (its message differs per endpoint).
  */

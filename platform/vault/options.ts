@@ -18,7 +18,7 @@ export interface DoubleOptions {
   /**
    * >0: after losing leadership, the old active keeps `vault-active=true`
    * this long, so two pods can briefly carry it (label lag). Default 0.
-   * Not applied when the active seals: §7 has `vault-active=false` first.
+   * Not applied when the active seals: Vault labels a sealing active `vault-active=false` first.
    */
   dualActiveLabelWindowMs: number;
   /**

@@ -1,5 +1,5 @@
 /**
- * Kubernetes service registration (§7): this server JSON-patches its own
+ * Kubernetes service registration: this server JSON-patches its own
  * pod's labels through the API server of `KUBECONFIG`. Each state change is
  * one patch, sent in order and asynchronously; a failed patch is retried
  * every `labelRetryMs`, so labels lag the real state as in Vault. A small raw

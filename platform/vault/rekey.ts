@@ -1,5 +1,5 @@
 /**
- * sys/rekey/init|update|verify (§4). The operation lives only in the active
+ * sys/rekey/init|update|verify. The operation lives only in the active
  * server's memory: leadership loss, seal, step-down or a crash erase it.
  * Old shares are judged only at the threshold, by decrypting the stored
  * root key; the new key takes effect only at the rotation.

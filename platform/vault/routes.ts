@@ -1,4 +1,4 @@
-/** The endpoint table of the double (§1–§6): path, methods, whether a standby forwards it. */
+/** The endpoint table of the double: path, methods, whether a standby forwards it. */
 import type { VaultCore } from './core.js';
 import { GenerateRoot } from './generate-root.js';
 import type { Ha } from './ha.js';

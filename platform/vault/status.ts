@@ -1,5 +1,5 @@
 /**
- * Read-only status endpoints (§1, §2, §6): health, seal-status, leader,
+ * Read-only status endpoints: health, seal-status, leader,
  * ha-status; and the token endpoints the harness uses to check a root token.
  */
 import type { VaultCore } from './core.js';

@@ -1,5 +1,5 @@
 /**
- * sys/unseal, sys/init and sys/storage/raft/join (§2, §3, §6): never
+ * sys/unseal, sys/init and sys/storage/raft/join: never
  * forwarded, always about this server.
  */
 import { randomUUID } from 'node:crypto';

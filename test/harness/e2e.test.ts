@@ -1,7 +1,7 @@
 /**
  * End to end on the embedded cluster (ipBase 127.46.0) through `runItems`,
- * the runner the CLI uses: real processes, the reference manager, E1's
- * observers (exact I1 from the double's feed) and independent audits.
+ * the runner the CLI uses: real processes, the reference manager, the
+ * harness/observe observers (exact I1 from the double's feed) and independent audits.
  * One cluster per manager choice; `runItems` stops it in its own finally.
  */
 import { expect } from 'chai';

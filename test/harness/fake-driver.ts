@@ -1,7 +1,7 @@
 /**
  * A scripted IterationDriver for the run-loop tests: an undisturbed rekey is
  * replayed as synthetic milestone events on an in-memory timeline, faults are
- * recorded instead of applied, and the checks come from E1's real checkers
+ * recorded instead of applied, and the checks come from the real checkers
  * where the test wants them. No cluster, no processes.
  */
 import { writeFile } from 'node:fs/promises';

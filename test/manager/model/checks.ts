@@ -1,5 +1,5 @@
 /**
- * The invariants of rekey-procedure.md §7, evaluated on the model world.
+ * The invariants of docs/invariants.md, evaluated on the model world.
  * Each throws an Error whose message starts with the invariant's id, so a
  * failing run names the check that caught it.
  */

@@ -1,6 +1,6 @@
 /**
  * An in-memory model of a 3-server Vault HA cluster as far as the rekey
- * procedure sees it (../shared/spec/vault-api.md): real Shamir in Vault's
+ * procedure sees it (docs/procedure.md, "The Vault calls"): real Shamir in Vault's
  * byte layout, key identity compared exactly (what AES-GCM's authentication
  * decides in real Vault), rekey and verification state in the active
  * server's memory only, standbys forwarding rekey calls, restarted servers

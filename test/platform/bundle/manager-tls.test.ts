@@ -1,6 +1,6 @@
 /**
- * The manager's memory fix: its Kubernetes client and its Vault client build
- * one TLS context for all their calls (client-node used to give each call a
+ * The manager's Kubernetes client and its Vault client build one TLS context
+ * for all their calls (left to its defaults, client-node gives each call a
  * new agent, and node:https with a `ca` PEM parses it into a new context per
  * connection — CPU, and native memory held until a full GC), while still
  * checking the server's certificate against the CA. Counted at

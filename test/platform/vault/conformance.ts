@@ -1,5 +1,6 @@
 /**
- * The Vault conformance suite (spec vault-api.md §0–§8): one cluster driven
+ * The Vault conformance suite (the Vault behaviour the double must share with
+ * real Vault; docs/procedure.md lists what the procedure relies on): one cluster driven
  * through init, unseal, health, forwarding, rekey with verification, the
  * cancel paths, generate-root and rekey-init audits, active-server kills and
  * seal/step-down. Written against `ConformanceTarget`, so the same cases run

@@ -1,8 +1,9 @@
 /**
- * Kubernetes service registration (§7) against the embedded API server: each
+ * Kubernetes service registration against the embedded API server: each
  * double process patches its own pod's labels. Label changes are observed
  * through the store's watch (no polling of labels) and matched against the
- * feed's state events; the ≤ 1 s bound is the issue's correctness bound.
+ * feed's state events; the ≤ 1 s bound is a correctness bound (a label that
+ * lags longer would point the active service at the wrong server), not a speed claim.
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';

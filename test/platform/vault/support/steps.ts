@@ -1,6 +1,6 @@
 /**
  * Shared steps of the Vault suites: the exact error strings, a wrong-but-
- * well-formed share set, unseal with reset, and the rekey-init audit (§5).
+ * well-formed share set, unseal with reset, and the rekey-init audit.
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +30,7 @@ export async function waitUnsealed(c: VaultClient): Promise<void> {
   await waitFor(`${c.address} unsealed`, async () => ((await c.get('sys/seal-status')).body?.sealed === false ? true : undefined));
 }
 
-/** Rekey-init audit (§5 last bullet): start with verification, submit the set, always cancel. */
+/** Rekey-init audit: start with verification, submit the set, always cancel. */
 export async function rekeyAudit(c: VaultClient, keys: string[]): Promise<VaultReply> {
   const init = await c.put('sys/rekey/init', { secret_shares: 5, secret_threshold: 3, require_verification: true });
   expect(init.status, JSON.stringify(init.body)).to.equal(200);
