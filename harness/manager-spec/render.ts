@@ -14,7 +14,7 @@ import { parseDocument, stringify } from 'yaml';
 import { UsageError } from '../../common/errors.js';
 import { HelmTemplateError } from './errors.js';
 import { renderTemplate, type ChartInfo } from './template/exec.js';
-import { isMapping, type Values } from './values.js';
+import { isMapping, yamlProblem, type Values } from './values.js';
 
 export interface KubeObject {
   apiVersion: string;
@@ -84,7 +84,10 @@ export function readChartValues(chartDir: string): Values {
   const file = path.join(chartDir, 'values.yaml');
   if (!existsSync(file)) return {};
   const doc = parseDocument(readFileSync(file, 'utf8'));
-  if (doc.errors[0]) throw new UsageError(`${file}:${doc.errors[0].linePos?.[0].line ?? 1}: ${doc.errors[0].message.split('\n')[0]}`, { chartDir });
+  if (doc.errors[0]) {
+    const { line, message } = yamlProblem(doc.errors[0]);
+    throw new UsageError(`${file}:${line}: ${message}`, { chartDir });
+  }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (!isMapping(value)) throw new UsageError(`${file}: a values file must be a YAML mapping`, { chartDir });
@@ -156,7 +159,10 @@ export function parseRenderedStream(stream: string): RenderedObject[] {
     if (m) source = m[1]!.trim();
     const doc = parseDocument(part);
     const error = doc.errors[0];
-    if (error) throw new UsageError(`${source}: the rendered YAML does not parse (rendered line ${error.linePos?.[0].line ?? 1}): ${error.message.split('\n')[0]}`, { source });
+    if (error) {
+      const { line, message } = yamlProblem(error);
+      throw new UsageError(`${source}: the rendered YAML does not parse (line ${line} of its document): ${message}`, { source });
+    }
     const value: unknown = doc.toJS();
     if (value === null || value === undefined) continue;
     if (!isMapping(value) || typeof value['kind'] !== 'string' || !isMapping(value['metadata']) || typeof value['metadata']['name'] !== 'string') {

@@ -7,7 +7,7 @@
  * user's different choice are reported, so the CLI can say so.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { parseDocument } from 'yaml';
+import { parseDocument, type YAMLError } from 'yaml';
 import { UsageError } from '../../common/errors.js';
 import type { SetPair } from './spec.js';
 
@@ -22,12 +22,18 @@ export function isMapping(v: unknown): v is Values {
  * A syntax error or a top level that is not a mapping goes to `fail` as
  * `file:line: problem` (lines from the yaml package).
  */
+/** A yaml package error as a line number and a one-line message (the position goes in front, as file:line). */
+export function yamlProblem(error: YAMLError): { line: number; message: string } {
+  const first = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  return { line: error.linePos?.[0].line ?? 1, message: first };
+}
+
 export function parseValuesMapping(text: string, file: string, fail: (problem: string) => never = (p) => { throw new UsageError(p, { file }); }): Values {
-  const doc = parseDocument(text, { prettyErrors: false });
+  const doc = parseDocument(text);
   const error = doc.errors[0];
   if (error) {
-    const line = error.linePos?.[0].line ?? 1;
-    fail(`${file}:${line}: ${error.message.split('\n')[0]}`);
+    const { line, message } = yamlProblem(error);
+    fail(`${file}:${line}: ${message}`);
   }
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
