@@ -115,8 +115,10 @@ class Executor {
   private command(cmd: Command, piped: GoValue[], line: number): GoValue {
     const [first, ...rest] = cmd.operands as [Operand, ...Operand[]];
     if (first.k !== 'func') {
+      // Evaluated first, so an unsupported field (`.Files.Get "x"`) is named as such.
+      const value = this.operand(first, line);
       if (rest.length > 0 || piped.length > 0) this.fail(line, `can't give argument to non-function ${first.k === 'field' ? `.${first.path.join('.')}` : goPrint(first.value)}`);
-      return this.operand(first, line);
+      return value;
     }
     const args = rest.map((op) => this.operand(op, line));
     return this.call(first.name, [...args, ...piped], line);
