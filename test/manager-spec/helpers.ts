@@ -47,3 +47,9 @@ export async function caught(fn: () => unknown): Promise<Error & { exitCode?: nu
   }
   throw new Error('expected an error, none was thrown');
 }
+
+/** The `data` of a rendered ConfigMap (empty when it has none). */
+export function configMapData(object: unknown): Record<string, string> {
+  const data = (object as { data?: Record<string, string> } | undefined)?.data;
+  return data ?? {};
+}

@@ -8,7 +8,7 @@ import { extractManagerPlan, findManagerWorkload } from '../../harness/manager-s
 import { STARLINGX_LOG_FORMAT } from '../../harness/manager-spec/log-format.js';
 import { planManager } from '../../harness/manager-spec/plan.js';
 import type { KubeObject, RenderedObject } from '../../harness/manager-spec/render.js';
-import { caught, DEMO_CHART, HARNESS, TempDir } from './helpers.js';
+import { caught, configMapData, DEMO_CHART, HARNESS, TempDir } from './helpers.js';
 
 describe('manager-spec: the plan of a chart (built-in renderer)', () => {
   it('finds the manager workload of the demo chart and describes it', async () => {
@@ -37,7 +37,7 @@ describe('manager-spec: the plan of a chart (built-in renderer)', () => {
     expect(p.caCert).to.deep.equal({ env: 'CA_CERT', path: '/etc/ca/ca.pem', secretName: 'demo-ca', key: 'tls.crt' });
     expect(p.overrides).to.deep.equal([]);
     expect(p.logFormat).to.equal(STARLINGX_LOG_FORMAT);
-    const script = String((p.objects[1] as { data: Record<string, string> }).data['run.sh']);
+    const script = String(configMapData(p.objects[1])['run.sh']);
     expect(script).to.contain('REPLICAS=3\n').and.contain('RATE=2\n');
   });
 
@@ -50,7 +50,7 @@ describe('manager-spec: the plan of a chart (built-in renderer)', () => {
         { key: 'server.ha.replicas', user: 1, forced: 3, from: 'values file' },
         { key: 'manager.statusCheckRate', user: 30, forced: 2, from: 'set' },
       ]);
-      const script = String((plan!.objects.find((o) => o.kind === 'ConfigMap') as { data: Record<string, string> }).data['run.sh']);
+      const script = String(configMapData(plan!.objects.find((o) => o.kind === 'ConfigMap'))['run.sh']);
       expect(script).to.contain('GREETING="from-set"').and.contain('RATE=2\n');
     } finally {
       tmp.remove();

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { planManager } from '../../harness/manager-spec/plan.js';
 import { findOnPath } from '../../harness/manager-spec/render.js';
-import { HARNESS, TempDir } from './helpers.js';
+import { configMapData, HARNESS, TempDir } from './helpers.js';
 
 const chartDir = process.env['REKEY_CHAOS_MANAGER_CHART'];
 
@@ -35,8 +35,7 @@ describe('manager-spec: the real vault-manager chart (REKEY_CHAOS_MANAGER_CHART)
       expect(plan.statusRateS).to.equal(1);
       expect(plan.vaultVersion).to.match(/^\d+\.\d+\.\d+$/);
       // the script the chart ships got the harness's names and rate
-      const script = plan.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === scriptConfigMap) as { data: Record<string, string> };
-      const initSh = script.data['init.sh']!;
+      const initSh = configMapData(plan.objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === scriptConfigMap))['init.sh']!;
       expect(initSh).to.match(/^\s*HA_REPLICAS=3$/m);
       expect(initSh).to.match(/^\s*STATUS_RATE=1$/m);
       expect(initSh).to.match(/^\s*VAULT_FN=sva-vault$/m);
@@ -47,7 +46,7 @@ describe('manager-spec: the real vault-manager chart (REKEY_CHAOS_MANAGER_CHART)
 
   it('the chart\'s rendered init.sh as script:<file> gives the same command, CA and rate', async () => {
     const chart = (await planManager(`chart:${chartDir}`, { ...HARNESS, statusCheckRateS: 1 }, { renderer: 'builtin' }))!;
-    const initSh = (chart.objects.find((o) => o.kind === 'ConfigMap' && 'init.sh' in ((o as { data?: object }).data ?? {})) as { data: Record<string, string> }).data['init.sh']!;
+    const initSh = chart.objects.map(configMapData).find((data) => 'init.sh' in data)!['init.sh']!;
     const tmp = new TempDir();
     try {
       const script = (await planManager(`script:${tmp.file('init.sh', initSh)}`, HARNESS))!;
