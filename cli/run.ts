@@ -14,6 +14,7 @@ import { expand, parseShard, select, takeShard, type MatrixEntry } from '../matr
 import { buildItems, checkParallel, dryRunLines, executeItems, type ExecOptions } from './run-exec.js';
 import { checkDefect } from './defect-check.js';
 import { writeFlushed } from './progress.js';
+import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, parseManagerSpec } from '../harness/manager-spec/spec.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -45,7 +46,7 @@ interface SharedFlags {
 function addRunFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--backend <name>', 'cluster backend').choices([...BACKENDS]).default('embedded'))
-    .option('--manager <spec>', "'reference' or a chart/image spec", 'reference')
+    .option('--manager <spec>', `the manager: ${MANAGER_SPEC_GRAMMAR}`, 'reference')
     .option('--defect <name>', 'run a deliberately broken manager variant (see `rekey-chaos defects`)')
     .option('--timescale <x>', 'scale of procedure seconds (default: status rate / 5000 ms; embedded 0.02, kind 1)', positiveNumber)
     .option('--out <dir>', 'where the run writes: allure-results/, runs/, summary.json, junit.xml', 'out')
@@ -63,6 +64,9 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   const timescale = flags.timescale ?? defaultTimescale(flags.backend);
   checkTimescale(timescale);
   if (flags.defect !== undefined) await checkDefect(flags.defect);
+  // kind lets helm resolve a chart repository reference; elsewhere the spec's files must exist now.
+  if (flags.backend === 'kind') parseManagerSpec(flags.manager);
+  else loadManagerSpec(flags.manager);
   const opts: ExecOptions = {
     backend: flags.backend,
     manager: flags.manager,

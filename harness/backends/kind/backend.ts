@@ -19,7 +19,7 @@ import { preflight, runTool } from '../tools.js';
 import { PodPortForwards } from '../port-forward.js';
 import { kindClusterConfig, MATRIX_NODE_LABEL } from './config.js';
 import { vaultHelmValues, TLS_SECRET } from './vault-values.js';
-import { parseManagerSpec, referenceManagerManifests } from './manager-deploy.js';
+import { chartManagerOf, referenceManagerManifests } from './manager-deploy.js';
 import { failNodeContainer, killPodProcessOnNode } from './node-faults.js';
 
 export interface KindBackendOptions {
@@ -158,11 +158,12 @@ export class KindBackend implements ClusterBackend {
   }
 
   async redeployManager(manager: ManagerChoice): Promise<void> {
-    const chart = parseManagerSpec(manager.kind);
+    const chart = chartManagerOf(manager.kind);
     const kube = ['--kubeconfig', this.kubeconfigPath];
     if (chart) {
       const args = ['upgrade', '--install', `${this.o.fullname}-manager`, chart.chart, '--namespace', this.o.namespace, ...kube];
       if (chart.valuesFile) args.push('--values', chart.valuesFile);
+      for (const pair of chart.sets) args.push('--set', pair);
       await this.tool('helm', args);
       return;
     }

@@ -2,27 +2,37 @@
  * Deploys the manager into a real cluster: either the reference manager
  * (the manifests in manager/deploy/, with the image, namespace and defect
  * filled in) or a user-given Helm chart such as the StarlingX vault-manager
- * chart (`chart:<chart>[,values=<file>]`).
+ * chart (`chart:<chart>[,values=<file>][,set=<key>=<value>]...`).
  */
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { UsageError } from '../../../common/errors.js';
 import type { ManagerChoice } from '../backend.js';
+import { parseManagerSpec } from '../../manager-spec/spec.js';
 
 export const REFERENCE_MANIFEST_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..', 'manager', 'deploy');
 
 export interface ChartManager {
+  /** a chart directory or a repository reference helm resolves (e.g. starlingx/vault-manager) */
   chart: string;
   valuesFile?: string;
+  /** `key=value` pairs for helm's --set */
+  sets: string[];
 }
 
-/** `reference` → undefined; `chart:<chart>[,values=<file>]` → the chart to install. */
-export function parseManagerSpec(kind: string): ChartManager | undefined {
-  if (kind === 'reference') return undefined;
-  const m = /^chart:([^,]+)(?:,values=(.+))?$/.exec(kind);
-  if (!m) throw new UsageError(`--manager must be "reference" or "chart:<chart>[,values=<file>]", got "${kind}"`);
-  return { chart: m[1]!, valuesFile: m[2] };
+/**
+ * `reference` → undefined; `chart:<chart>[,values=<file>][,set=<key>=<value>]...` → the chart to
+ * install. The grammar is harness/manager-spec's; only its syntax is checked here, since helm
+ * resolves a repository reference that is no local directory.
+ */
+export function chartManagerOf(kind: string): ChartManager | undefined {
+  const spec = parseManagerSpec(kind);
+  if (spec.kind === 'reference') return undefined;
+  if (spec.kind === 'script') throw new UsageError(`the kind backend installs the reference manager or a chart, not a rendered script (${kind})`);
+  const chart: ChartManager = { chart: spec.dir, sets: spec.sets.map((s) => s.raw) };
+  if (spec.valuesFile !== undefined) chart.valuesFile = spec.valuesFile;
+  return chart;
 }
 
 type Manifest = { kind?: string; metadata?: { name?: string; namespace?: string }; spec?: any };
