@@ -2,10 +2,12 @@
  * HTTP plumbing of the double: body parsing as Vault's Go decoder does it
  * (case-insensitive field names, `failed to parse JSON input`), method
  * dispatch (PUT = POST, 405 otherwise) and the `{"errors":[...]}` envelope,
- * with anything wrapping `Vault is sealed` forced to 503.
+ * with anything wrapping `Vault is sealed` forced to 503; replies written as
+ * Vault's Go server writes them (go-wire.ts).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { SEALED, VaultApiError } from './errors.js';
+import { canonicalHeaderName, encodeJsonDocument, goStatusText } from './go-wire.js';
 import { warn } from './log.js';
 
 export interface ApiRequest {
@@ -89,17 +91,29 @@ export function tokenOf(headers: IncomingHttpHeaders): string | undefined {
   return undefined;
 }
 
+/**
+ * Writes a reply with the bytes Vault's Go server would: the status text of
+ * net/http, `Cache-Control: no-store` on everything, JSON documents ending in
+ * "\n" with `Content-Type: application/json`, a 204 carrying the content type
+ * but no body, and no headers Go does not send. String bodies (a standby
+ * relaying the active's answer) go out verbatim.
+ */
 function send(res: ServerResponse, reply: ApiReply, head: boolean): void {
-  const headers: Record<string, string> = { 'cache-control': 'no-store', ...(reply.headers ?? {}) };
+  res.statusCode = reply.status;
+  res.statusMessage = goStatusText(reply.status);
+  res.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(canonicalHeaderName(name), value);
+  // Go names the connection only when closing it; Node would add `Connection: keep-alive` and `Keep-Alive`.
+  if (res.shouldKeepAlive) res.removeHeader('Connection');
   if (reply.body === undefined) {
-    res.writeHead(reply.status, headers);
+    // Vault's respondOk(nil) sets the JSON type before its 204; a 307 or a relayed empty answer keeps its own headers.
+    if (reply.status === 204 && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json');
     res.end();
     return;
   }
-  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  headers['content-type'] ??= 'application/json';
-  headers['content-length'] = String(Buffer.byteLength(text));
-  res.writeHead(reply.status, headers);
+  const text = typeof reply.body === 'string' ? reply.body : encodeJsonDocument(reply.body);
+  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json');
+  // Ending with the whole text lets Node set Content-Length (Go does for small bodies); HEAD gets neither body nor length, as from Go.
   res.end(head ? undefined : text);
 }
 

@@ -16,7 +16,9 @@ export function sealStatus(core: VaultCore): Record<string, unknown> {
   const initialized = core.initialized();
   const cfg = core.statusConfig();
   const barrier = core.store.barrier();
-  const body: Record<string, unknown> = {
+  // Key order is Vault's struct order: the bytes match, not just the parsed object.
+  const cluster = !core.sealed && barrier ? { cluster_name: barrier.clusterName, cluster_id: barrier.clusterId } : {};
+  return {
     type: 'shamir',
     initialized,
     sealed: core.sealed,
@@ -27,14 +29,10 @@ export function sealStatus(core: VaultCore): Record<string, unknown> {
     version: VAULT_VERSION,
     build_date: BUILD_DATE,
     migration: false,
+    ...cluster,
     recovery_seal: false,
     storage_type: 'raft',
   };
-  if (!core.sealed && barrier) {
-    body.cluster_name = barrier.clusterName;
-    body.cluster_id = barrier.clusterId;
-  }
-  return body;
 }
 
 const HEALTH_CODES = ['activecode', 'standbycode', 'drsecondarycode', 'performancestandbycode', 'sealedcode', 'uninitcode'] as const;
