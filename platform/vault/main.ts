@@ -17,9 +17,10 @@ import { Ha } from './ha.js';
 import { makeListener } from './http.js';
 import { info, log } from './log.js';
 import { parseOptions } from './options.js';
-import { Registration, VAULT_VERSION } from './registration.js';
+import { Registration } from './registration.js';
 import { buildRoutes } from './routes.js';
 import { SharedStore } from './store.js';
+import { parseVaultVersion } from './version.js';
 
 const FULL_NAME = process.env.VAULT_DOUBLE_FULLNAME ?? 'sva-vault';
 
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
   const ip = required('POD_IP');
   const port = Number(process.env.VAULT_DOUBLE_PORT ?? 8200);
   const options = parseOptions(process.env.VAULT_DOUBLE_OPTIONS);
+  const version = parseVaultVersion(process.env.VAULT_DOUBLE_VERSION);
   const caCertPem = readFileSync(required('VAULT_DOUBLE_CA_CERT'), 'utf8');
   const caKeyPem = readFileSync(required('VAULT_DOUBLE_CA_KEY'), 'utf8');
   const store = new SharedStore(required('VAULT_DOUBLE_STORE'));
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
   // Harness-only milestone gates: only when the embedded cluster asks for them (never in anything playing real Vault).
   const gates = process.env.VAULT_DOUBLE_HARNESS_API === '1' ? new VaultGates() : undefined;
   if (gates) feed.subscribe((e) => gates.onFeedEvent(e));
-  const core = new VaultCore({ pod, address, store, options, feed, registration });
+  const core = new VaultCore({ pod, address, store, options, feed, registration, version });
   const ha = new Ha(core);
   const server = createServer(
     { cert: leaf.certPem, key: leaf.keyPem, ca: caCertPem },
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
     const member = store.member(pod);
     if (member) store.writeMember(pod, { ...member, unsealed: false, pid: process.pid, address });
   });
-  registration.set({ 'vault-version': VAULT_VERSION, 'vault-sealed': true, 'vault-initialized': false, 'vault-active': false, 'vault-perf-standby': false });
+  registration.set({ 'vault-version': version, 'vault-sealed': true, 'vault-initialized': false, 'vault-active': false, 'vault-perf-standby': false });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
   });
   ha.start();
   core.emitNodeKeyIfChanged();
-  info(`listening on ${address} (pod ${pod}, options ${JSON.stringify(options)}${gates ? ', harness gates on' : ''})`);
+  info(`listening on ${address} (pod ${pod}, version ${version}, options ${JSON.stringify(options)}${gates ? ', harness gates on' : ''})`);
 
   const shutdown = (why: string) => {
     info(`shutting down (${why})`);
