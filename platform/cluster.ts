@@ -20,6 +20,7 @@ import { REPO_ROOT } from '../common/repo-root.js';
 import { bundleDir, bundlePodPrograms, podRuntime, programArgs, type PodBundles, type PodRuntime } from './bundle.js';
 import { pidAlive, readDaemonPid, readStateFile, stateFile, writeAtomically, type ClusterState, type DaemonConfig } from './agent/state-files.js';
 import { MANAGER_MAIN, managerWorkload, VAULT_MAIN, vaultFeedPath, vaultServerWorkload } from './workloads.js';
+import { parseVaultVersion } from './vault/version.js';
 
 export type { ClusterState } from './agent/state-files.js';
 
@@ -48,6 +49,8 @@ export interface EmbeddedClusterOptions {
   /** the Vault double's harness-only milestone gates, VAULT_DOUBLE_HARNESS_API (default on; see harness/faults/gates.ts) */
   gates?: boolean;
   vaultOptions?: Record<string, unknown>;
+  /** the version the Vault double reports (health, seal-status, `vault-version` label); default VAULT_VERSION of platform/vault/version.ts */
+  vaultVersion?: string;
   backoff?: Partial<BackoffOptions>;
   /** how long the daemon may take to serve (default 30 s) */
   startTimeoutMs?: number;
@@ -206,6 +209,8 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
   const ipBase = parseIpBase(options.ipBase ?? DEFAULT_IP_BASE);
   const namespace = options.namespace ?? 'vault';
   const fullname = options.fullname ?? 'sva-vault';
+  // A bad version is a usage error before anything starts (the workload builder checks it again).
+  if (options.vaultVersion !== undefined) parseVaultVersion(options.vaultVersion, 'vaultVersion');
   fs.mkdirSync(dir, { recursive: true });
   const cleaned = await cleanStale(dir, log);
   const bundles = await buildBundles(dir, options, log);
@@ -261,7 +266,15 @@ async function deploy(cluster: EmbeddedCluster, options: EmbeddedClusterOptions,
     const feed = options.feed ?? true;
     if (feed) cluster.keyFeedPath = vaultFeedPath(dir);
     await cluster.agent.putWorkload(
-      vaultServerWorkload({ stateDir: dir, namespace: state.namespace, fullname: state.fullname, feed, harnessApi: options.gates ?? true, ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}) }),
+      vaultServerWorkload({
+        stateDir: dir,
+        namespace: state.namespace,
+        fullname: state.fullname,
+        feed,
+        harnessApi: options.gates ?? true,
+        ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}),
+        ...(options.vaultVersion !== undefined ? { vaultVersion: options.vaultVersion } : {}),
+      }),
     );
     cluster.deployed.vault = true;
     log(`deployed Vault: ${state.fullname}-0..2 (${VAULT_MAIN})`);

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { WorkloadSpec } from './agent/types.js';
 import { proxyAddress } from './agent/ip-pool.js';
 import { bundledProgram, PROGRAM_SOURCES, programArgs } from './bundle.js';
+import { parseVaultVersion } from './vault/version.js';
 
 /** Entry points of the pod programs, relative to the repo root (the pods' cwd). */
 export const VAULT_MAIN = PROGRAM_SOURCES.vault;
@@ -26,6 +27,8 @@ export interface VaultWorkloadOptions {
   harnessApi?: boolean;
   /** named switches of the double (VAULT_DOUBLE_OPTIONS) */
   vaultOptions?: Record<string, unknown>;
+  /** the version the double reports in health, seal-status and the `vault-version` label (VAULT_DOUBLE_VERSION; default VAULT_VERSION) */
+  vaultVersion?: string;
   /** node per ordinal (default: ordinal i on node i of the cluster) */
   nodes?: string[];
 }
@@ -51,6 +54,8 @@ export function vaultServerWorkload(o: VaultWorkloadOptions): WorkloadSpec {
   if (o.feed) env.VAULT_DOUBLE_FEED = vaultFeedPath(stateDir);
   if (o.harnessApi) env.VAULT_DOUBLE_HARNESS_API = '1';
   if (o.vaultOptions && Object.keys(o.vaultOptions).length > 0) env.VAULT_DOUBLE_OPTIONS = JSON.stringify(o.vaultOptions);
+  // Checked here too, so a bad version fails the deploy instead of crash-looping three pods.
+  if (o.vaultVersion !== undefined) env.VAULT_DOUBLE_VERSION = parseVaultVersion(o.vaultVersion, 'vaultVersion');
   return {
     name: o.fullname,
     namespace: o.namespace,

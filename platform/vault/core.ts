@@ -30,6 +30,8 @@ export class VaultCore {
   readonly options: DoubleOptions;
   readonly feed: Feed;
   readonly registration: Registration;
+  /** The version every status answer and the `vault-version` label report (version.ts). */
+  readonly version: string;
 
   sealed = true;
   private rootKey: Buffer | undefined;
@@ -49,13 +51,14 @@ export class VaultCore {
   private lastNodeKeyFp: string | undefined;
   private labelTimers = new Set<NodeJS.Timeout>();
 
-  constructor(args: { pod: string; address: string; store: SharedStore; options: DoubleOptions; feed: Feed; registration: Registration }) {
+  constructor(args: { pod: string; address: string; store: SharedStore; options: DoubleOptions; feed: Feed; registration: Registration; version: string }) {
     this.pod = args.pod;
     this.address = args.address;
     this.store = args.store;
     this.options = args.options;
     this.feed = args.feed;
     this.registration = args.registration;
+    this.version = args.version;
   }
 
   addActiveScoped(s: ActiveScoped): void {

@@ -55,7 +55,7 @@ export class VaultGates implements RequestGuard {
   }
 
   /** RequestGuard: admission for gated calls, then the handling, then (if it closed a gate) the held answer. */
-  async run(method: string, pathname: string, res: ServerResponse, handle: () => Promise<ApiReply>): Promise<ApiReply | undefined> {
+  async run(method: string, pathname: string, res: ServerResponse, handle: () => Promise<ApiReply | undefined>): Promise<ApiReply | undefined> {
     if (GATED_METHODS.has(method) && GATED_PATHS.some((re) => re.test(pathname))) {
       const link = httpClientLink(res);
       for (;;) {

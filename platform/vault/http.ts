@@ -2,10 +2,13 @@
  * HTTP plumbing of the double: body parsing as Vault's Go decoder does it
  * (case-insensitive field names, `failed to parse JSON input`), method
  * dispatch (PUT = POST, 405 otherwise) and the `{"errors":[...]}` envelope,
- * with anything wrapping `Vault is sealed` forced to 503.
+ * with anything wrapping `Vault is sealed` forced to 503; replies written as
+ * Vault's Go server writes them (go-wire.ts).
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { SEALED, VaultApiError } from './errors.js';
+import { canonicalHeaderName, encodeJsonDocument, goStatusText } from './go-wire.js';
 import { warn } from './log.js';
 
 export interface ApiRequest {
@@ -39,13 +42,51 @@ export type ForwardHook = (req: ApiRequest) => Promise<ApiReply | undefined>;
 
 /**
  * A harness-only wrapper around request handling (the milestone gates of
- * gates.ts; absent unless the harness API is enabled). `extension` answers
- * its own paths; `run` wraps every request this server handles itself and
- * may hold it, or drop it (undefined: the client went away, nothing was done).
+ * gates.ts, the transient trouble of trouble.ts; absent unless the harness
+ * API is enabled). `extension` answers its own paths; `admit` sees each
+ * routed client request before it is forwarded or handled and may answer it
+ * instead, reset its connection, or delay it; `run` wraps every request this
+ * server handles itself and may hold it, or drop it (undefined: the client
+ * went away, nothing was done).
  */
 export interface RequestGuard {
   extension(method: ApiRequest['method'], pathname: string, rawBody: Buffer): ApiReply | undefined;
-  run(method: ApiRequest['method'], pathname: string, res: ServerResponse, handle: () => Promise<ApiReply>): Promise<ApiReply | undefined>;
+  admit?(method: ApiRequest['method'], pathname: string, headers: IncomingHttpHeaders): Promise<ApiReply | 'reset' | undefined>;
+  run?(method: ApiRequest['method'], pathname: string, res: ServerResponse, handle: () => Promise<ApiReply | undefined>): Promise<ApiReply | undefined>;
+}
+
+/** One guard made of several: the first extension that answers, the first admit that acts, runs nested in order (outermost first). */
+export function composeGuards(guards: RequestGuard[]): RequestGuard {
+  return {
+    extension: (method, pathname, rawBody) => {
+      for (const g of guards) {
+        const reply = g.extension(method, pathname, rawBody);
+        if (reply) return reply;
+      }
+      return undefined;
+    },
+    admit: async (method, pathname, headers) => {
+      for (const g of guards) {
+        const action = await g.admit?.(method, pathname, headers);
+        if (action) return action;
+      }
+      return undefined;
+    },
+    run: (method, pathname, res, handle) => guards.reduceRight((next, g) => (g.run ? () => g.run!(method, pathname, res, next) : next), handle)(),
+  };
+}
+
+/** Resets the client's TCP connection (RST, not FIN): below TLS, on the raw socket a TLS server socket wraps. */
+function resetConnection(res: ServerResponse): void {
+  const socket = res.socket;
+  if (!socket) return;
+  const tcp = (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
+  try {
+    tcp.resetAndDestroy();
+  } catch {
+    socket.destroy();
+  }
+  socket.destroy();
 }
 
 const MAX_BODY = 1 << 20;
@@ -89,17 +130,29 @@ export function tokenOf(headers: IncomingHttpHeaders): string | undefined {
   return undefined;
 }
 
+/**
+ * Writes a reply with the bytes Vault's Go server would: the status text of
+ * net/http, `Cache-Control: no-store` on everything, JSON documents ending in
+ * "\n" with `Content-Type: application/json`, a 204 carrying the content type
+ * but no body, and no headers Go does not send. String bodies (a standby
+ * relaying the active's answer) go out verbatim.
+ */
 function send(res: ServerResponse, reply: ApiReply, head: boolean): void {
-  const headers: Record<string, string> = { 'cache-control': 'no-store', ...(reply.headers ?? {}) };
+  res.statusCode = reply.status;
+  res.statusMessage = goStatusText(reply.status);
+  res.setHeader('Cache-Control', 'no-store');
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(canonicalHeaderName(name), value);
+  // Go names the connection only when closing it; Node would add `Connection: keep-alive` and `Keep-Alive`.
+  if (res.shouldKeepAlive) res.removeHeader('Connection');
   if (reply.body === undefined) {
-    res.writeHead(reply.status, headers);
+    // Vault's respondOk(nil) sets the JSON type before its 204; a 307 or a relayed empty answer keeps its own headers.
+    if (reply.status === 204 && !res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json');
     res.end();
     return;
   }
-  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  headers['content-type'] ??= 'application/json';
-  headers['content-length'] = String(Buffer.byteLength(text));
-  res.writeHead(reply.status, headers);
+  const text = typeof reply.body === 'string' ? reply.body : encodeJsonDocument(reply.body);
+  if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json');
+  // Ending with the whole text lets Node set Content-Length (Go does for small bodies); HEAD gets neither body nor length, as from Go.
   res.end(head ? undefined : text);
 }
 
@@ -128,6 +181,9 @@ export function makeListener(routes: Route[], forwardHook: ForwardHook, guard?: 
       if (!route) return send(res, { status: 404, body: { errors: [] } }, head);
       const handler = route.methods[method];
       if (!handler) return send(res, { status: 405, body: { errors: [] } }, head);
+      const action = await guard?.admit?.(method, pathname, req.headers);
+      if (action === 'reset') return resetConnection(res);
+      if (action) return send(res, action, head);
       const apiReq: ApiRequest = { method, path: url.pathname + url.search, query: url.searchParams, headers: req.headers, body: {}, rawBody: raw, token: tokenOf(req.headers) };
       if (route.forward) {
         const forwarded = await forwardHook(apiReq);
@@ -137,7 +193,7 @@ export function makeListener(routes: Route[], forwardHook: ForwardHook, guard?: 
         apiReq.body = method === 'PUT' ? parseJson(raw) : {};
         return handler(apiReq);
       };
-      const reply = guard ? await guard.run(method, pathname, res, handle) : await handle();
+      const reply = guard?.run ? await guard.run(method, pathname, res, handle) : await handle();
       if (reply === undefined) {
         res.destroy();
         return;

@@ -14,12 +14,14 @@ import { Feed } from './feed.js';
 import { VaultGates } from './gates.js';
 import { makeForwardHook } from './forward.js';
 import { Ha } from './ha.js';
-import { makeListener } from './http.js';
+import { composeGuards, makeListener } from './http.js';
 import { info, log } from './log.js';
 import { parseOptions } from './options.js';
-import { Registration, VAULT_VERSION } from './registration.js';
+import { Registration } from './registration.js';
 import { buildRoutes } from './routes.js';
 import { SharedStore } from './store.js';
+import { VaultTrouble } from './trouble.js';
+import { parseVaultVersion } from './version.js';
 
 const FULL_NAME = process.env.VAULT_DOUBLE_FULLNAME ?? 'sva-vault';
 
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   const ip = required('POD_IP');
   const port = Number(process.env.VAULT_DOUBLE_PORT ?? 8200);
   const options = parseOptions(process.env.VAULT_DOUBLE_OPTIONS);
+  const version = parseVaultVersion(process.env.VAULT_DOUBLE_VERSION);
   const caCertPem = readFileSync(required('VAULT_DOUBLE_CA_CERT'), 'utf8');
   const caKeyPem = readFileSync(required('VAULT_DOUBLE_CA_KEY'), 'utf8');
   const store = new SharedStore(required('VAULT_DOUBLE_STORE'));
@@ -58,14 +61,17 @@ async function main(): Promise<void> {
   const address = `https://${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
   const registration = new Registration(process.env.KUBECONFIG, namespace, pod, options.labelRetryMs);
   const feed = new Feed(process.env.VAULT_DOUBLE_FEED, pod);
-  // Harness-only milestone gates: only when the embedded cluster asks for them (never in anything playing real Vault).
-  const gates = process.env.VAULT_DOUBLE_HARNESS_API === '1' ? new VaultGates() : undefined;
+  // Harness-only extensions (milestone gates, transient trouble): only when the embedded cluster asks for them (never in anything playing real Vault).
+  const harnessApi = process.env.VAULT_DOUBLE_HARNESS_API === '1';
+  const gates = harnessApi ? new VaultGates() : undefined;
+  const trouble = harnessApi ? new VaultTrouble() : undefined;
   if (gates) feed.subscribe((e) => gates.onFeedEvent(e));
-  const core = new VaultCore({ pod, address, store, options, feed, registration });
+  const core = new VaultCore({ pod, address, store, options, feed, registration, version });
   const ha = new Ha(core);
   const server = createServer(
     { cert: leaf.certPem, key: leaf.keyPem, ca: caCertPem },
-    makeListener(buildRoutes(core, ha), makeForwardHook(core, caCertPem), gates),
+    // Trouble first: a request it fails or resets never reaches a gate.
+    makeListener(buildRoutes(core, ha), makeForwardHook(core, caCertPem), gates && trouble ? composeGuards([trouble, gates]) : undefined),
   );
 
   // A restarted process is sealed: record it, so rotations do not count it as caught up.
@@ -73,7 +79,7 @@ async function main(): Promise<void> {
     const member = store.member(pod);
     if (member) store.writeMember(pod, { ...member, unsealed: false, pid: process.pid, address });
   });
-  registration.set({ 'vault-version': VAULT_VERSION, 'vault-sealed': true, 'vault-initialized': false, 'vault-active': false, 'vault-perf-standby': false });
+  registration.set({ 'vault-version': version, 'vault-sealed': true, 'vault-initialized': false, 'vault-active': false, 'vault-perf-standby': false });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -81,13 +87,14 @@ async function main(): Promise<void> {
   });
   ha.start();
   core.emitNodeKeyIfChanged();
-  info(`listening on ${address} (pod ${pod}, options ${JSON.stringify(options)}${gates ? ', harness gates on' : ''})`);
+  info(`listening on ${address} (pod ${pod}, version ${version}, options ${JSON.stringify(options)}${harnessApi ? ', harness API on (gates, trouble)' : ''})`);
 
   const shutdown = (why: string) => {
     info(`shutting down (${why})`);
     ha.stop();
     core.stop();
     gates?.dispose();
+    trouble?.dispose();
     server.close();
     server.closeAllConnections();
     process.exit(0);

@@ -13,7 +13,7 @@ import { delay } from '../../common/clock.js';
 import { EnvironmentError } from '../../common/errors.js';
 import { warn } from './log.js';
 
-export const VAULT_VERSION = '1.14.9';
+export { VAULT_VERSION } from './version.js';
 export type LabelName = 'vault-active' | 'vault-sealed' | 'vault-initialized' | 'vault-version' | 'vault-perf-standby';
 
 interface ApiTarget {

@@ -6,7 +6,6 @@ import type { VaultCore } from './core.js';
 import { VaultApiError, permissionDenied, sealedError } from './errors.js';
 import type { ApiReply, ApiRequest } from './http.js';
 import { processAlive } from './store.js';
-import { VAULT_VERSION } from './registration.js';
 import { revokeToken, tokenValid } from './tokens.js';
 
 const BUILD_DATE = '2023-12-18T17:37:17Z';
@@ -16,7 +15,9 @@ export function sealStatus(core: VaultCore): Record<string, unknown> {
   const initialized = core.initialized();
   const cfg = core.statusConfig();
   const barrier = core.store.barrier();
-  const body: Record<string, unknown> = {
+  // Key order is Vault's struct order: the bytes match, not just the parsed object.
+  const cluster = !core.sealed && barrier ? { cluster_name: barrier.clusterName, cluster_id: barrier.clusterId } : {};
+  return {
     type: 'shamir',
     initialized,
     sealed: core.sealed,
@@ -24,17 +25,13 @@ export function sealStatus(core: VaultCore): Record<string, unknown> {
     n: cfg.shares,
     progress: core.unsealParts.length,
     nonce: core.unsealNonce,
-    version: VAULT_VERSION,
+    version: core.version,
     build_date: BUILD_DATE,
     migration: false,
+    ...cluster,
     recovery_seal: false,
     storage_type: 'raft',
   };
-  if (!core.sealed && barrier) {
-    body.cluster_name = barrier.clusterName;
-    body.cluster_id = barrier.clusterId;
-  }
-  return body;
 }
 
 const HEALTH_CODES = ['activecode', 'standbycode', 'drsecondarycode', 'performancestandbycode', 'sealedcode', 'uninitcode'] as const;
@@ -81,7 +78,7 @@ export function health(core: VaultCore, req: ApiRequest): ApiReply {
     replication_performance_mode: core.sealed ? 'unknown' : 'disabled',
     replication_dr_mode: core.sealed ? 'unknown' : 'disabled',
     server_time_utc: Math.floor(Date.now() / 1000),
-    version: VAULT_VERSION,
+    version: core.version,
   };
   if (!core.sealed && barrier) {
     body.cluster_name = barrier.clusterName;
@@ -139,8 +136,8 @@ export function haStatus(core: VaultCore, req: ApiRequest): ApiReply {
         cluster_address: clusterAddress(address),
         active_node: self,
         last_echo: self ? null : new Date(m.heartbeatAt).toISOString(),
-        version: VAULT_VERSION,
-        upgrade_version: VAULT_VERSION,
+        version: core.version,
+        upgrade_version: core.version,
       };
     })
     .sort((a, b) => a.api_address.localeCompare(b.api_address));

@@ -11,6 +11,8 @@ import { expect } from 'chai';
 import { waitFor, type VaultReply } from './support/client.js';
 import { REKEY_WRONG, ROOT_WRONG, UNSEAL_WRONG, foreignShares, rekeyAudit, unsealWith, waitUnsealed } from './support/steps.js';
 import type { ConformanceTarget } from './support/target.js';
+import { expectWire } from './support/wire.js';
+import { defineWireCases } from './conformance-wire.js';
 
 export function defineConformance(getTarget: () => ConformanceTarget): void {
   let t: ConformanceTarget;
@@ -42,22 +44,25 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
   describe('bootstrap, unseal, health, forwarding', () => {
   it('an uninitialized server: health 501, seal-status t=0, invalid init configs rejected', async () => {
     const h = await s(0).get('sys/health');
-    expect(h.status).to.equal(501);
+    expectWire(h, 501);
     expect(h.body).to.include({ initialized: false, sealed: true, standby: true });
     const st = await s(0).get('sys/seal-status');
+    expectWire(st, 200);
     expect(st.body).to.include({ type: 'shamir', initialized: false, sealed: true, t: 0, n: 0 });
     const bad = await s(0).put('sys/init', { secret_shares: 5, secret_threshold: 6 });
-    expect(bad.status).to.equal(400);
+    expectWire(bad, 400);
     expect(bad.body.errors).to.deep.equal(['invalid seal configuration: threshold cannot be larger than shares']);
     const one = await s(0).put('sys/init', { secret_shares: 5, secret_threshold: 1 });
     expect(one.body.errors).to.deep.equal(['invalid seal configuration: threshold must be greater than one for multiple shares']);
-    expect((await s(0).get('sys/init')).body).to.deep.equal({ initialized: false });
-    expect((await s(0).del('sys/init')).status).to.equal(405);
+    const initStatus = await s(0).get('sys/init');
+    expectWire(initStatus, 200);
+    expect(initStatus.body).to.deep.equal({ initialized: false });
+    expectWire(await s(0).del('sys/init'), 405);
   });
 
   it('init 5/3: 33-byte shares in hex and base64, an hvs. root token, the server stays sealed', async () => {
     const r = await s(0).post('sys/init', { secret_shares: 5, secret_threshold: 3 });
-    expect(r.status).to.equal(200);
+    expectWire(r, 200);
     expect(r.body.keys).to.have.length(5);
     r.body.keys.forEach((hex: string, i: number) => {
       expect(hex).to.match(/^[0-9a-f]{66}$/);
@@ -87,6 +92,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
   it('unseal: progress and nonce, reset, same key ignored, wrong set at the threshold → 400 and cleared', async () => {
     const c = s(0);
     let r = await c.put('sys/unseal', { key: oldKeys[0] });
+    expectWire(r, 200);
     expect(r.body).to.include({ sealed: true, progress: 1 });
     expect(r.body.nonce).to.match(/^[0-9a-f-]{36}$/);
     r = await c.put('sys/unseal', { reset: true });
@@ -97,7 +103,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
     expect(r.body.progress).to.equal(1);
     await c.put('sys/unseal', { reset: true });
     const wrong = await unsealWith(c, await foreignShares());
-    expect(wrong.status).to.equal(400);
+    expectWire(wrong, 400);
     expect(wrong.body.errors).to.deep.equal([UNSEAL_WRONG]);
     expect((await c.get('sys/seal-status')).body).to.include({ sealed: true, progress: 0, nonce: '' });
     expect((await c.put('sys/unseal', { key: 'zz-not-a-key' })).body.errors).to.deep.equal(["'key' must be a valid hex or base64 string"]);
@@ -117,7 +123,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
   it('health: active 200, sealed 503 (standby:true), standby 429 or 200 with standbyok; HEAD and bad params', async () => {
     await waitFor('server 0 active', async () => ((await s(0).get('sys/health')).status === 200 ? true : undefined));
     const sealed = await s(1).get('sys/health');
-    expect(sealed.status).to.equal(503);
+    expectWire(sealed, 503);
     expect(sealed.body).to.include({ initialized: true, sealed: true, standby: true });
     for (const i of [1, 2]) {
       const last = await unsealWith(s(i), oldKeys.slice(2, 5));
@@ -126,15 +132,16 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
       await waitUnsealed(s(i));
     }
     const standby = await s(1).get('sys/health');
-    expect(standby.status).to.equal(429);
+    expectWire(standby, 429);
     expect(standby.body).to.include({ sealed: false, standby: true });
     expect((await s(1).get('sys/health?standbyok=true')).status).to.equal(200);
     expect((await s(1).get('sys/health?standbycode=299')).status).to.equal(299);
     const head = await s(0).call('HEAD', 'sys/health');
-    expect(head.status).to.equal(200);
+    expectWire(head, 200, 'head');
     expect(head.body).to.equal(undefined);
     expect((await s(0).get('sys/health?standbyok=maybe')).status).to.equal(400);
     const active = await s(0).get('sys/health');
+    expectWire(active, 200);
     expect(active.body).to.include({ standby: false, replication_dr_mode: 'disabled' });
     expect((await s(2).get('sys/seal-status')).body).to.include({ sealed: false, t: 3, n: 5 });
   });
@@ -144,15 +151,17 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
     const standby = s((a + 1) % 3);
     const direct = await s(a).get('sys/rekey/init');
     const viaStandby = await standby.get('sys/rekey/init');
-    expect(viaStandby.status).to.equal(200);
+    expectWire(viaStandby, 200);
     expect(viaStandby.body).to.deep.equal(direct.body);
     expect(direct.body).to.include({ started: false, nonce: '', required: 3, verification_required: false });
     const redirect = await standby.get('sys/rekey/init', { headers: { 'X-Vault-No-Request-Forwarding': 'true' } });
-    expect(redirect.status).to.equal(307);
+    expectWire(redirect, 307, 'redirect');
     expect(String(redirect.headers.location)).to.match(/\/v1\/sys\/rekey\/init$/);
   });
 
   });
+
+  describe('wire format, as shell clients read it', () => defineWireCases(() => ({ target: t, rootToken, activeIndex })));
 
   describe('rekey with verification', () => {
     let nonce = '';
@@ -163,7 +172,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
       const a = await activeIndex();
       const viaStandby = s((a + 1) % 3);
       const init = await viaStandby.put('sys/rekey/init', { secret_shares: 5, secret_threshold: 3, require_verification: true });
-      expect(init.status).to.equal(200);
+      expectWire(init, 200);
       expect(init.body).to.include({ started: true, t: 3, n: 5, progress: 0, required: 3, verification_required: true });
       expect(init.body).not.to.have.property('verification_nonce');
       nonce = init.body.nonce;
@@ -172,7 +181,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
       expect(again.status).to.equal(400);
       expect(again.body.errors).to.deep.equal(['rekey already in progress']);
       const badNonce = await s(a).put('sys/rekey/update', { key: oldKeys[0], nonce: '00000000-0000-0000-0000-000000000000' });
-      expect(badNonce.status).to.equal(400);
+      expectWire(badNonce, 400);
       expect(badNonce.body.errors).to.deep.equal([`incorrect nonce supplied; nonce for this rekey operation is "${nonce}"`]);
       const wrong = await foreignShares();
       expect((await s(a).put('sys/rekey/update', { key: wrong[0], nonce })).body.progress).to.equal(1);
@@ -181,7 +190,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
       expect(dup.body.errors).to.deep.equal(['given key has already been provided during this generation operation']);
       await s(a).put('sys/rekey/update', { key: wrong[1], nonce });
       const fail = await s(a).put('sys/rekey/update', { key: wrong[2], nonce });
-      expect(fail.status).to.equal(500);
+      expectWire(fail, 500);
       expect(fail.body.errors).to.deep.equal([REKEY_WRONG]);
       expect((await s(a).get('sys/rekey/init')).body).to.include({ started: true, nonce, progress: 0 });
     });
@@ -190,7 +199,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
       const c = s((await activeIndex() + 2) % 3); // through a standby
       let r: VaultReply | undefined;
       for (const key of oldKeys.slice(0, 3)) r = await c.put('sys/rekey/update', { key, nonce });
-      expect(r!.status).to.equal(200);
+      expectWire(r!, 200);
       expect(r!.body).to.include({ complete: true, verification_required: true, nonce });
       expect(r!.body.keys).to.have.length(5);
       r!.body.keys.forEach((k: string) => expect(k).to.match(/^[0-9a-f]{66}$/));
@@ -221,9 +230,10 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
       const c = s(await activeIndex());
       let r: VaultReply | undefined;
       for (const key of oldKeys.slice(0, 3)) r = await c.put('sys/rekey/verify', { key, nonce: verificationNonce });
-      expect(r!.status).to.equal(400);
+      expectWire(r!, 400);
       expect(r!.body.errors).to.deep.equal(['rekey verification failed; incorrect key shares supplied']);
       const after = await c.get('sys/rekey/verify');
+      expectWire(after, 200);
       expect(after.body).to.include({ started: true, progress: 0 });
       expect(after.body.nonce).not.to.equal(verificationNonce);
       verificationNonce = after.body.nonce;
@@ -231,7 +241,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
       expect(stale.body.errors).to.deep.equal([`incorrect nonce supplied; nonce for this verify operation is "${verificationNonce}"`]);
       expect((await c.put('sys/rekey/verify', { key: newKeys[0], nonce: verificationNonce })).body.progress).to.equal(1);
       const reset = await c.del('sys/rekey/verify');
-      expect(reset.status).to.equal(200);
+      expectWire(reset, 200);
       expect(reset.body).to.include({ started: true, progress: 0 });
       expect(reset.body.nonce).not.to.equal(verificationNonce);
       verificationNonce = reset.body.nonce;
@@ -242,7 +252,7 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
       const c = s(await activeIndex());
       let r: VaultReply | undefined;
       for (const key of newKeys.slice(1, 4)) r = await c.put('sys/rekey/verify', { key, nonce: verificationNonce });
-      expect(r!.status).to.equal(200);
+      expectWire(r!, 200);
       expect(r!.body).to.deep.equal({ nonce: verificationNonce, complete: true });
       expect((await c.get('sys/rekey/init')).body).to.include({ started: false, nonce: '' });
       const old = await rekeyAudit(c, oldKeys);
@@ -280,8 +290,8 @@ export function defineConformance(getTarget: () => ConformanceTarget): void {
     remember(discarded);
     expect((await c.del('sys/rekey/verify')).body.started).to.equal(true);
     expect((await c.get('sys/rekey/init')).body.started).to.equal(true);
-    expect((await c.del('sys/rekey/init')).status).to.equal(204);
-    expect((await c.del('sys/rekey/init')).status).to.equal(204);
+    expectWire(await c.del('sys/rekey/init'), 204, 'empty');
+    expectWire(await c.del('sys/rekey/init'), 204, 'empty');
     expect((await c.get('sys/rekey/init')).body).to.include({ started: false });
     const stale = await c.put('sys/rekey/update', { key: oldKeys[0], nonce: init.body.nonce });
     expect(stale.body.errors).to.deep.equal(['no barrier rekey in progress']);

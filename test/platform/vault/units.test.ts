@@ -5,6 +5,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { UsageError } from '../../../common/errors.js';
 import { VaultApiError } from '../../../platform/vault/errors.js';
+import { canonicalHeaderName, encodeJsonDocument, goStatusText } from '../../../platform/vault/go-wire.js';
 import { makeListener, type ApiRequest } from '../../../platform/vault/http.js';
 import { decodeKey, open, seal } from '../../../platform/vault/keys.js';
 import { DEFAULT_OPTIONS, parseOptions } from '../../../platform/vault/options.js';
@@ -55,6 +56,16 @@ describe('vault double: parsing units', () => {
     expect(expectThrows(() => open(randomBytes(20), env)).message).to.equal('crypto/aes: invalid key size 20');
   });
 
+  it("Go's wire format: json.Encoder's escapes and newline, net/http's reason phrases, canonical header names", () => {
+    expect(encodeJsonDocument({ errors: [] })).to.equal('{"errors":[]}\n');
+    expect(encodeJsonDocument({ s: '<a & b>\u2028\b\f\\b' })).to.equal('{"s":"\\u003ca \\u0026 b\\u003e\\u2028\\u0008\\u000c\\\\b"}\n');
+    expect(JSON.parse(encodeJsonDocument({ s: '<a & b>\u2028\b\f\\b' }))).to.deep.equal({ s: '<a & b>\u2028\b\f\\b' });
+    expect([200, 204, 307, 413, 429, 503].map(goStatusText)).to.deep.equal(['OK', 'No Content', 'Temporary Redirect', 'Request Entity Too Large', 'Too Many Requests', 'Service Unavailable']);
+    expect(goStatusText(472)).to.equal('status code 472');
+    expect(canonicalHeaderName('content-type')).to.equal('Content-Type');
+    expect(canonicalHeaderName('LOCATION')).to.equal('Location');
+  });
+
   describe('router', () => {
     let server: Server;
     let port = 0;
@@ -90,7 +101,7 @@ describe('vault double: parsing units', () => {
       expect(JSON.parse(r.text)).to.deep.equal({ key: 'x', reset: true });
       const m = await call('DELETE', '/v1/sys/echo');
       expect(m.status).to.equal(405);
-      expect(JSON.parse(m.text)).to.deep.equal({ errors: [] });
+      expect(m.text).to.equal('{"errors":[]}\n');
       expect((await call('GET', '/v1/sys/echo')).status).to.equal(204);
     });
 

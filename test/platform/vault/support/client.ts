@@ -1,7 +1,9 @@
 /**
  * A minimal Vault HTTP client for the conformance suite: raw status, body and
  * headers, so tests can assert exact codes and error strings against the
- * double or a real Vault alike.
+ * double or a real Vault alike. Each reply keeps the wire form too (reason
+ * phrase, header names and values as sent, the body's exact text) for the
+ * byte-level checks of wire.ts.
  */
 import { request } from 'node:https';
 import { request as httpRequest } from 'node:http';
@@ -11,11 +13,19 @@ export interface VaultReply {
   // Parsed JSON body (undefined when empty).
   body: any;
   headers: Record<string, string | string[] | undefined>;
+  /** The reason phrase of the status line, as sent. */
+  statusMessage: string;
+  /** Header lines in order, names spelled as sent. */
+  rawHeaders: [string, string][];
+  /** The body exactly as sent (after de-chunking, which rawHeaders would show). */
+  text: string;
 }
 
 export interface CallOptions {
   token?: string;
   headers?: Record<string, string>;
+  /** Send this text as the body instead of JSON-encoding `body` (malformed-input cases). */
+  rawBody?: string;
 }
 
 export class VaultClient {
@@ -26,7 +36,7 @@ export class VaultClient {
 
   call(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<VaultReply> {
     const url = new URL(`/v1/${path.replace(/^\//, '')}`, this.address);
-    const text = body === undefined ? undefined : JSON.stringify(body);
+    const text = options.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers['x-vault-token'] = options.token;
     if (text !== undefined) {
@@ -46,7 +56,9 @@ export class VaultClient {
           } catch {
             parsed = raw;
           }
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
+          const rawHeaders: [string, string][] = [];
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) rawHeaders.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
+          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers, statusMessage: res.statusMessage ?? '', rawHeaders, text: raw });
         });
         res.on('error', reject);
       });
