@@ -29,6 +29,17 @@ describe('apiserver store', () => {
     expect(s.list('secrets', 'vault').resourceVersion).to.equal(b.metadata.resourceVersion);
   });
 
+  it('starts with default, kube-system and the cluster namespace (vault unless told), all Active and cluster-scoped', () => {
+    const names = (s: ObjectStore) => s.list('namespaces', undefined).items.map((n) => n.metadata.name);
+    expect(names(new ObjectStore())).to.deep.equal(['default', 'kube-system', 'vault']);
+    const tenant = new ObjectStore({ namespaces: ['tenant'] });
+    expect(names(tenant)).to.deep.equal(['default', 'kube-system', 'tenant']);
+    const ns = tenant.get('namespaces', '', 'tenant');
+    expect(ns.metadata).to.not.have.property('namespace');
+    expect(ns.status).to.deep.equal({ phase: 'Active' });
+    expect(apiErr(() => tenant.create('namespaces', { metadata: { name: 'a.b' } })).status).to.include({ code: 422, reason: 'Invalid' });
+  });
+
   it('rejects duplicates (409), bad names (422), missing objects (404), stale updates (409)', () => {
     const s = new ObjectStore();
     const a = s.create('secrets', secret('a'));
