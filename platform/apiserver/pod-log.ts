@@ -31,42 +31,44 @@ export interface LogRequest {
   signal: AbortSignal;
 }
 
-/** One line (without its newline) and when it was written, in epoch milliseconds (fractions allowed). */
+/** One line (without its newline) and when it was written, in nanoseconds since the epoch. */
 export interface TimedLogLine {
   line: string;
-  writtenAtMs: number;
+  writtenAtNs: bigint;
 }
 
 export type LogChunks = AsyncIterable<string | Uint8Array | TimedLogLine>;
 /** Throws ApiError (e.g. 400 for an unknown container) or returns the log text as chunks. */
 export type LogProvider = (request: LogRequest) => LogChunks | Promise<LogChunks>;
 
-const isTimed = (c: unknown): c is TimedLogLine => typeof c === 'object' && c !== null && 'writtenAtMs' in c;
+const isTimed = (c: unknown): c is TimedLogLine => typeof c === 'object' && c !== null && 'writtenAtNs' in c;
 
 /** Go's time.RFC3339Nano in UTC: nine fraction digits at most, trailing zeros dropped. */
-export function rfc3339Nano(epochMs: number): string {
-  const whole = Math.floor(epochMs);
-  const nanos = Math.round((epochMs - whole) * 1e6) + (whole % 1000) * 1e6;
-  const base = new Date(whole - (whole % 1000)).toISOString().slice(0, 19);
-  const fraction = String(nanos).padStart(9, '0').replace(/0+$/, '');
+export function rfc3339Nano(epochNs: bigint): string {
+  const seconds = epochNs / 1_000_000_000n;
+  const base = new Date(Number(seconds) * 1000).toISOString().slice(0, 19);
+  const fraction = String(epochNs % 1_000_000_000n).padStart(9, '0').replace(/0+$/, '');
   return `${base}${fraction === '' ? '' : `.${fraction}`}Z`;
 }
 
-/** Now with sub-millisecond precision (the wall clock at process start plus the monotonic clock since). */
-const preciseNow = () => performance.timeOrigin + performance.now();
+// The wall clock once, then the monotonic clock: nanosecond resolution without float rounding.
+const wallAtAnchorNs = BigInt(Date.now()) * 1_000_000n;
+const hrAtAnchor = process.hrtime.bigint();
+/** Now, in nanoseconds since the epoch. */
+export const nowNs = (): bigint => wallAtAnchorNs + (process.hrtime.bigint() - hrAtAnchor);
 
 /** Turns provider chunks into timestamped lines, each stamped when its end arrived (a last partial line: its last piece). */
 async function* stamped(chunks: LogChunks): AsyncIterable<string> {
   let partial = '';
-  let partialAt = 0;
+  let partialAt = 0n;
   // A multi-byte character may be split across chunks.
   const utf8 = new StringDecoder('utf8');
   for await (const chunk of chunks) {
     if (isTimed(chunk)) {
-      yield `${rfc3339Nano(chunk.writtenAtMs)} ${chunk.line}\n`;
+      yield `${rfc3339Nano(chunk.writtenAtNs)} ${chunk.line}\n`;
       continue;
     }
-    const at = preciseNow();
+    const at = nowNs();
     const lines = (partial + (typeof chunk === 'string' ? chunk : utf8.write(Buffer.from(chunk)))).split('\n');
     partial = lines.pop()!;
     if (partial !== '') partialAt = at;

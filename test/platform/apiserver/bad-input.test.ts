@@ -27,6 +27,7 @@ describe('apiserver bad input', () => {
     await expectStatus(fx.call('GET', '/api/v1/namespaces/vault/widgets'), 404, 'NotFound');
     await expectStatus(fx.call('GET', '/api/v2'), 404, 'NotFound');
     await expectStatus(fx.call('GET', '/api/v1/namespaces/vault/pods/p/exec'), 404, 'NotFound');
+    await expectStatus(fx.call('GET', '/api/v1/namespaces/vault/pods/p/status'), 404, 'NotFound');
     await expectStatus(fx.call('GET', `${SECRETS}?labelSelector=${encodeURIComponent('a in (b')}`), 400, 'BadRequest');
     await expectStatus(fx.call('GET', `/api/v1/namespaces/vault/pods?fieldSelector=spec.hostname%3Dx`), 400, 'BadRequest');
     await expectStatus(fx.call('POST', SECRETS, JSON.stringify({ metadata: { name: 's' }, data: { k: 'not base64!' } })), 400, 'BadRequest');

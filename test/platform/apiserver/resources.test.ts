@@ -5,7 +5,7 @@
  * watch, Kubernetes' validation and defaults, namespace lifecycle.
  */
 import { expect } from 'chai';
-import { ApiException, CoreV1Api, RbacAuthorizationV1Api, Watch, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiException, CoreV1Api, RbacAuthorizationV1Api, Watch, type KubernetesObject, type V1Namespace } from '@kubernetes/client-node';
 import { startFixture, waitFor, type Fixture } from './fixture.js';
 
 async function apiException(p: Promise<unknown>): Promise<ApiException<any>> {
@@ -176,7 +176,8 @@ describe('apiserver resources: configmaps, services, claims, accounts, namespace
     expect(ns.metadata?.namespace).to.equal(undefined);
     await core.createNamespacedConfigMap({ namespace: 'scratch', body: { metadata: { name: 'c' } } });
     fx.store.create('pods', { metadata: { name: 'p', namespace: 'scratch' } });
-    const terminating = await core.deleteNamespace({ name: 'scratch' });
+    // A real server answers a namespace DELETE with the namespace, now Terminating (client-node types it as a Status).
+    const terminating = (await core.deleteNamespace({ name: 'scratch' })) as unknown as V1Namespace;
     expect(terminating.status?.phase).to.equal('Terminating');
     // No delete handler in this fixture: the content goes at once, and the namespace with it.
     const after = await apiException(core.readNamespace({ name: 'scratch' }));
