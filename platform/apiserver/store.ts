@@ -1,6 +1,7 @@
 /**
- * In-memory object store of the embedded API server: namespaced core/v1
- * objects keyed by resource name, one global monotonically increasing
+ * In-memory object store of the embedded API server: objects of every
+ * served resource (kinds/), namespaced ones keyed by namespace and name,
+ * cluster-scoped ones (namespaces) by name; one global monotonically increasing
  * resourceVersion (like etcd's revision), and a bounded ring of watch history
  * so a watch resumes from any retained version; anything older is 410 Gone.
  *
@@ -8,6 +9,10 @@
  * history and queues its event before the call returns. Watch callbacks are
  * delivered from a queue so that a callback that itself writes cannot reorder
  * events for other watchers. Objects handed out are deep copies.
+ *
+ * The store validates every write (the kind's `prepare`, names, labels), but
+ * the checks of the API path (admission.ts: namespace existence, decoding,
+ * no pods from clients) are not its job: the node agent writes here directly.
  */
 import { randomUUID, randomBytes } from 'node:crypto';
 import { builtinResources } from './kinds/index.js';
