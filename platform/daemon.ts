@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   const podToken = randomBytes(24).toString('hex');
   const kubeconfig = stateFile(stateDir, 'kubeconfig');
   const podKubeconfig = podKubeconfigPath(stateDir);
-  const store = new ObjectStore();
+  // The cluster's namespace exists from the start (with default and kube-system): the API refuses writes into a missing one.
+  const store = new ObjectStore({ namespaces: [config.namespace] });
   const pods = podStoreOf(store);
   const agent = new NodeAgent({ stateDir, ipBase: config.ipBase, nodes: config.nodes, store: pods, kubeconfigPath: podKubeconfig, backoff: config.backoff, defaultCwd: repoRoot, log });
   attachAgentToStore(store, agent);

@@ -1,10 +1,12 @@
 /**
  * The three PATCH flavours clients send: JSON merge patch (RFC 7386),
- * strategic merge patch (treated as merge: the fields this server stores are
- * maps and scalars, where both agree), and JSON patch (RFC 6902). All work on
- * a copy and throw ApiError, so a failing patch changes nothing.
+ * strategic merge patch (strategic-merge.ts, driven by the kind's schema),
+ * and JSON patch (RFC 6902). All work on a copy and throw ApiError, so a
+ * failing patch changes nothing.
  */
+import type { Schema } from './schema.js';
 import { ApiError, badRequest, unsupportedMediaType } from './status.js';
+import { strategicMerge } from './strategic-merge.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -19,16 +21,6 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
     else out[k] = mergePatch(out[k], v);
   }
   return out;
-}
-
-/** Strategic merge for our fields: merge semantics minus the `$patch`-style directives. */
-function strategicMergePatch(target: unknown, patch: unknown): unknown {
-  if (isObject(patch)) {
-    for (const key of Object.keys(patch)) {
-      if (key.startsWith('$')) throw badRequest(`strategic merge patch directive "${key}" is not supported by this server`);
-    }
-  }
-  return mergePatch(target, patch);
 }
 
 interface JsonPatchOp {
@@ -138,15 +130,15 @@ export function jsonPatch(target: unknown, ops: unknown): unknown {
 
 export const PATCH_TYPES = ['application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/json-patch+json'] as const;
 
-/** Applies a parsed patch body of the given media type to a copy of `target`. */
-export function applyPatch(contentType: string, target: unknown, patch: unknown): unknown {
+/** Applies a parsed patch body of the given media type to a copy of `target`, an object of `schema`. */
+export function applyPatch(contentType: string, target: unknown, patch: unknown, schema?: Schema): unknown {
   switch (contentType) {
     case 'application/merge-patch+json':
       if (!isObject(patch)) throw badRequest('merge patch: body must be a JSON object');
       return mergePatch(target, patch);
     case 'application/strategic-merge-patch+json':
       if (!isObject(patch)) throw badRequest('strategic merge patch: body must be a JSON object');
-      return strategicMergePatch(target, patch);
+      return strategicMerge(target, patch, schema);
     case 'application/json-patch+json':
       return jsonPatch(target, patch);
     default:

@@ -1,13 +1,17 @@
 /**
- * What the store knows per resource: kind, selectable fields, and the
- * validation/defaulting a real API server applies on write. Adding a resource
- * is adding an entry here.
+ * What the server knows per resource: where it lives (group, version,
+ * namespaced or not), its schema (schema.ts), selectable fields, how
+ * `kubectl get` prints it, and the validation/defaulting a real API server
+ * applies on write. Each kind is described in one module under `kinds/`;
+ * adding a resource is adding such a module to `kinds/index.ts`.
  */
+import type { Schema } from './schema.js';
 import type { FieldGetter } from './selectors.js';
-import { badRequest, invalid } from './status.js';
+import type { Printer } from './table.js';
 
 export interface ObjectMeta {
   name: string;
+  /** Absent on cluster-scoped objects (namespaces); always set on namespaced ones. */
   namespace: string;
   uid: string;
   resourceVersion: string;
@@ -20,7 +24,7 @@ export interface ObjectMeta {
   [key: string]: unknown;
 }
 
-/** A stored object: any core/v1 shape with mandatory metadata. */
+/** A stored object: any served shape with mandatory metadata. */
 export interface KubeObject {
   apiVersion: string;
   kind: string;
@@ -28,19 +32,37 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** The other objects of the same resource, for validation that looks across them (a free cluster IP). */
+export type Peers = () => KubeObject[];
+
 export interface ResourceDef {
   /** Plural resource name as in URLs (`secrets`). */
   name: string;
   kind: string;
+  /** API group; '' is the legacy core group served under `/api/v1`. */
+  group: string;
+  version: string;
+  namespaced: boolean;
   shortNames: string[];
+  /** Discovery categories (`all` makes `kubectl get all` include the resource). */
+  categories?: string[];
   fields: Record<string, FieldGetter>;
   /** True when `status` is a subresource: writes through the main resource keep the stored status. */
   hasStatus?: boolean;
+  /** The whole object's schema (apiVersion, kind, metadata and the kind's fields). */
+  schema: Schema;
+  printer: Printer;
+  /** Subresources listed in discovery, as `pods/log`. */
+  subresources?: Array<{ name: string; verbs: string[] }>;
   /** Validates and defaults an object about to be written; `previous` is set on update. Throws ApiError. */
-  prepare(obj: KubeObject, previous: KubeObject | undefined): void;
+  prepare(obj: KubeObject, previous: KubeObject | undefined, peers: Peers): void;
 }
 
-const path = (obj: Record<string, unknown>, ...keys: string[]): string | undefined => {
+/** `v1` for the core group, `group/version` otherwise. */
+export const apiVersionOf = (def: Pick<ResourceDef, 'group' | 'version'>): string => (def.group === '' ? def.version : `${def.group}/${def.version}`);
+
+/** A nested field as a string (for field selectors), undefined when absent. */
+export const path = (obj: Record<string, unknown>, ...keys: string[]): string | undefined => {
   let cur: unknown = obj;
   for (const k of keys) {
     if (cur === null || typeof cur !== 'object') return undefined;
@@ -49,71 +71,21 @@ const path = (obj: Record<string, unknown>, ...keys: string[]): string | undefin
   return cur === undefined || cur === null ? undefined : String(cur);
 };
 
-const metaFields: Record<string, FieldGetter> = {
+export const metaFields: Record<string, FieldGetter> = {
   'metadata.name': (o) => path(o, 'metadata', 'name'),
   'metadata.namespace': (o) => path(o, 'metadata', 'namespace'),
 };
 
-const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const DATA_KEY_RE = /^[-._a-zA-Z0-9]+$/;
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function prepareSecret(obj: KubeObject, previous: KubeObject | undefined): void {
-  const name = obj.metadata.name;
-  if (obj.data !== undefined && obj.data !== null && !isPlainObject(obj.data)) throw badRequest('Secret.data must be an object of base64 strings');
-  const data: Record<string, string> = { ...((obj.data as Record<string, unknown> | undefined) ?? {}) } as Record<string, string>;
-  for (const [key, value] of Object.entries(data)) {
-    // A real server fails to decode the JSON in this case, hence 400 rather than 422.
-    if (typeof value !== 'string' || !BASE64_RE.test(value))
-      throw badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data in data["${key}"]`);
-  }
-  if (obj.stringData !== undefined) {
-    if (!isPlainObject(obj.stringData)) throw badRequest('Secret.stringData must be an object of strings');
-    for (const [key, value] of Object.entries(obj.stringData)) {
-      if (typeof value !== 'string') throw badRequest(`Secret.stringData["${key}"] must be a string`);
-      data[key] = Buffer.from(value, 'utf8').toString('base64');
-    }
-    delete obj.stringData;
-  }
-  for (const key of Object.keys(data)) {
-    if (!DATA_KEY_RE.test(key)) throw invalid('Secret', name, `data[${key}]`, 'a valid config key must consist of alphanumeric characters, "-", "_" or "."');
-  }
-  if (Object.keys(data).length > 0) obj.data = data;
-  else delete obj.data;
-  if (obj.type === undefined || obj.type === '') obj.type = previous?.type ?? 'Opaque';
-  if (typeof obj.type !== 'string') throw invalid('Secret', name, 'type', 'must be a string');
-  if (previous && previous.type !== obj.type) throw invalid('Secret', name, 'type', 'field is immutable');
+/** Same JSON value (key order of objects matters not). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  if (!isPlainObject(a) || !isPlainObject(b)) return false;
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => sameJson(a[k], b[k]));
 }
-
-function preparePod(obj: KubeObject): void {
-  if (obj.spec !== undefined && !isPlainObject(obj.spec)) throw badRequest('Pod.spec must be an object');
-  if (obj.status !== undefined && !isPlainObject(obj.status)) throw badRequest('Pod.status must be an object');
-  obj.spec ??= {};
-  obj.status ??= { phase: 'Pending' };
-}
-
-export const builtinResources: ResourceDef[] = [
-  {
-    name: 'secrets',
-    kind: 'Secret',
-    shortNames: [],
-    fields: { ...metaFields, type: (o) => path(o, 'type') },
-    prepare: prepareSecret,
-  },
-  {
-    name: 'pods',
-    kind: 'Pod',
-    shortNames: ['po'],
-    hasStatus: true,
-    fields: {
-      ...metaFields,
-      'spec.nodeName': (o) => path(o, 'spec', 'nodeName'),
-      'status.phase': (o) => path(o, 'status', 'phase'),
-      'status.podIP': (o) => path(o, 'status', 'podIP'),
-    },
-    prepare: preparePod,
-  },
-];

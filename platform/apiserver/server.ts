@@ -20,10 +20,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { handleCore } from './core-routes.js';
-import { apiGroupList, apiVersions, coreResourceList, DEFAULT_GIT_VERSION, versionInfo } from './discovery.js';
+import { apiGroupDocument, apiGroupList, apiVersions, DEFAULT_GIT_VERSION, resourceList, versionInfo } from './discovery.js';
 import { DEFAULT_MAX_BODY_BYTES, readBody, sendError, sendJson } from './http-util.js';
+import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { serveOpenApi } from './openapi-routes.js';
 import type { LogProvider } from './pod-log.js';
+import { handleResources } from './resource-routes.js';
 import { badRequest, forbidden, methodNotAllowed, unauthorized, unknownPath } from './status.js';
 import type { ObjectStore } from './store.js';
 import { ephemeralServingCert, type ServingCert } from './serving-cert.js';
@@ -110,9 +112,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const gates = options.podToken !== undefined ? new WriteGates(store, maxBodyBytes) : undefined;
   if (gates) extensions.set(GATES_PREFIX, (req, res, rest) => gates.handleApi(req, res, rest));
 
+  const namespaces = new NamespaceLifecycle(store);
+  namespaces.start();
   const ctx = {
     store,
-    maxBodyBytes,
+    namespaces,
     bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
     watches: { add: (c: () => void) => void watches.add(c), delete: (c: () => void) => void watches.delete(c) },
     logProvider: () => logProvider,
@@ -163,22 +167,41 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       case '/api':
         readOnly();
         return sendJson(res, 200, apiVersions(address));
-      case '/api/v1':
-        readOnly();
-        return sendJson(res, 200, coreResourceList(store));
       case '/apis':
         readOnly();
-        return sendJson(res, 200, apiGroupList());
+        return sendJson(res, 200, apiGroupList(store));
     }
-    if (segments[0] === 'api' && segments[1] === 'v1' && segments.length > 2) {
+    if (segments[0] === 'openapi') {
+      readOnly();
+      return serveOpenApi(req, res, store, gitVersion, segments.slice(1));
+    }
+    // The group/version prefix: `/api/v1` (core) or `/apis/{group}/{version}`.
+    const core = segments[0] === 'api';
+    if (!core && segments[0] !== 'apis') throw unknownPath();
+    const group = core ? '' : (segments[1] ?? '');
+    const version = core ? segments[1] : segments[2];
+    const rest = segments.slice(core ? 2 : 3);
+    if (!core && version === undefined) {
+      readOnly();
+      const doc = apiGroupDocument(store, group);
+      if (!doc) throw unknownPath();
+      return sendJson(res, 200, doc);
+    }
+    if (rest.length === 0) {
+      readOnly();
+      const doc = resourceList(store, group, version ?? '');
+      if (!doc) throw unknownPath();
+      return sendJson(res, 200, doc);
+    }
+    {
       // The whole body first, then admission, then dispatch in the same tick: a write gate that is
-      // open at admission is still open at the commit (handleCore does not yield before it).
+      // open at admission is still open at the commit (handleResources does not yield before it).
       const body = BODYLESS.has(method) ? Buffer.alloc(0) : await readBody(req, maxBodyBytes);
       if (gates && !(await gates.admit(credential, method, res))) {
         res.destroy();
         return;
       }
-      return requestScope.run({ credential, method, path, res }, () => handleCore(ctx, req, res, segments.slice(2), url.searchParams, body));
+      return requestScope.run({ credential, method, path, res }, () => handleResources(ctx, req, res, group, version!, rest, url.searchParams, body));
     }
     throw unknownPath();
   }
@@ -240,6 +263,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     close: () =>
       new Promise<void>((resolve) => {
         gates?.dispose();
+        namespaces.stop();
         dropWatches();
         server.close(() => resolve());
         server.closeAllConnections();

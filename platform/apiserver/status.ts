@@ -17,6 +17,7 @@ export type StatusReason =
   | 'Unauthorized'
   | 'Forbidden'
   | 'MethodNotAllowed'
+  | 'NotImplemented'
   | 'NotAcceptable'
   | 'RequestEntityTooLarge'
   | 'UnsupportedMediaType'
@@ -79,13 +80,27 @@ export const alreadyExists = (resource: string, name: string) =>
 export const conflict = (resource: string, name: string, why: string) =>
   new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": ${why}`, { name, kind: resource });
 
-/** 422 Invalid; `kind` here is the object kind (e.g. `Secret`), as Kubernetes reports it. */
-export const invalid = (kind: string, name: string, field: string, problem: string) =>
-  new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${field}: ${problem}`, {
+/** One field problem of a 422: `problem` in Kubernetes' wording, e.g. `Required value` or `Invalid value: "x": why`. */
+export interface FieldProblem {
+  field: string;
+  problem: string;
+  /** FieldValueInvalid (default), FieldValueRequired, FieldValueForbidden, FieldValueDuplicate, FieldValueNotSupported, FieldValueTooLong. */
+  reason?: string;
+}
+
+/** 422 Invalid with one or more field problems; `kind` is the object kind (e.g. `Secret`), as Kubernetes reports it. */
+export function invalidFields(kind: string, name: string, problems: FieldProblem[]): ApiError {
+  const each = problems.map((p) => `${p.field}: ${p.problem}`);
+  const what = each.length === 1 ? each[0]! : `[${each.join(', ')}]`;
+  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${what}`, {
     name,
     kind,
-    causes: [{ reason: 'FieldValueInvalid', message: problem, field }],
+    causes: problems.map((p) => ({ reason: p.reason ?? 'FieldValueInvalid', message: p.problem, field: p.field })),
   });
+}
+
+/** 422 Invalid for one field. */
+export const invalid = (kind: string, name: string, field: string, problem: string, reason = 'FieldValueInvalid') => invalidFields(kind, name, [{ field, problem, reason }]);
 
 export const badRequest = (message: string) => new ApiError(400, 'BadRequest', message);
 
@@ -95,7 +110,7 @@ export const gone = (requested: string, oldest: number) =>
 
 export const unauthorized = () => new ApiError(401, 'Unauthorized', 'Unauthorized');
 
-export const forbidden = (message: string) => new ApiError(403, 'Forbidden', message);
+export const forbidden = (message: string, details?: StatusDetails) => new ApiError(403, 'Forbidden', message, details);
 
 export const methodNotAllowed = (method: string) =>
   new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource: ${method}`);

@@ -1,6 +1,7 @@
 /**
- * In-memory object store of the embedded API server: namespaced core/v1
- * objects keyed by resource name, one global monotonically increasing
+ * In-memory object store of the embedded API server: objects of every
+ * served resource (kinds/), namespaced ones keyed by namespace and name,
+ * cluster-scoped ones (namespaces) by name; one global monotonically increasing
  * resourceVersion (like etcd's revision), and a bounded ring of watch history
  * so a watch resumes from any retained version; anything older is 410 Gone.
  *
@@ -8,9 +9,15 @@
  * history and queues its event before the call returns. Watch callbacks are
  * delivered from a queue so that a callback that itself writes cannot reorder
  * events for other watchers. Objects handed out are deep copies.
+ *
+ * The store validates every write (the kind's `prepare`, names, labels), but
+ * the checks of the API path (admission.ts: namespace existence, decoding,
+ * no pods from clients) are not its job: the node agent writes here directly.
  */
 import { randomUUID, randomBytes } from 'node:crypto';
-import { builtinResources, type KubeObject, type ResourceDef } from './resources.js';
+import { builtinResources } from './kinds/index.js';
+import { checkLabels, checkName, normalizeInput } from './object-meta.js';
+import { sameJson, type KubeObject, type ResourceDef } from './resources.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ApiError, alreadyExists, badRequest, conflict, gone, invalid, notFound } from './status.js';
 
@@ -37,7 +44,16 @@ export interface UpdateOptions {
 export interface StoreOptions {
   /** Watch history events retained (default 2000). */
   historySize?: number;
+  /**
+   * Namespaces that exist from the start besides `default` and `kube-system`
+   * (default: the harness's default namespace, `vault`). The daemon passes
+   * its cluster's namespace.
+   */
+  namespaces?: string[];
 }
+
+/** The namespace the harness deploys to unless told otherwise (docs/architecture.md, "Names and defaults"). */
+export const DEFAULT_NAMESPACE = 'vault';
 
 /**
  * Called by a pod DELETE through the API (see `requestDelete`) instead of
@@ -67,10 +83,6 @@ interface Watcher {
   stopped: boolean;
 }
 
-const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
-
 const clone = <T>(v: T): T => structuredClone(v);
 const keyOf = (ns: string, name: string) => `${ns}/${name}`;
 
@@ -90,9 +102,10 @@ export class ObjectStore {
   constructor(options: StoreOptions = {}) {
     this.historySize = Math.max(1, options.historySize ?? 2000);
     for (const def of builtinResources) this.registerResource(def);
+    for (const ns of new Set(['default', 'kube-system', ...(options.namespaces ?? [DEFAULT_NAMESPACE])])) this.create('namespaces', { metadata: { name: ns } });
   }
 
-  /** Adds a resource type (secrets and pods are built in). */
+  /** Adds a resource type (kinds/index.ts lists the built-in ones). */
   registerResource(def: ResourceDef): void {
     this.defs.set(def.name, def);
     if (!this.objects.has(def.name)) this.objects.set(def.name, new Map());
@@ -116,30 +129,36 @@ export class ObjectStore {
 
   create(resource: string, input: unknown): KubeObject {
     const def = this.resource(resource);
-    const obj = this.normalizeInput(def, input);
+    const obj = normalizeInput(def, input);
     const meta = obj.metadata;
     if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName !== '')
       meta.name = meta.generateName + randomBytes(4).toString('hex').slice(0, 5);
-    this.checkName(def, meta.name);
-    meta.namespace = meta.namespace || 'default';
-    this.checkName(def, meta.namespace, 'metadata.namespace');
+    checkName(def, meta.name);
+    if (def.namespaced) {
+      meta.namespace = meta.namespace || 'default';
+      checkName(def, meta.namespace, 'metadata.namespace');
+    } else {
+      delete (meta as { namespace?: string }).namespace;
+    }
     const table = this.objects.get(resource)!;
-    if (table.has(keyOf(meta.namespace, meta.name))) throw alreadyExists(resource, meta.name);
-    def.prepare(obj, undefined);
-    this.checkLabels(def, obj);
+    const key = this.keyFor(def, meta.namespace, meta.name);
+    if (table.has(key)) throw alreadyExists(resource, meta.name);
+    def.prepare(obj, undefined, this.peers(resource));
+    checkLabels(def, obj);
     meta.uid = randomUUID();
     meta.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     meta.resourceVersion = String(++this.rv);
-    table.set(keyOf(meta.namespace, meta.name), obj);
+    table.set(key, obj);
     this.record({ rv: this.rv, resource, type: 'ADDED', object: clone(obj) });
     return clone(obj);
   }
 
+  /** One object; `namespace` is ignored for cluster-scoped resources (pass ''). */
   get(resource: string, namespace: string, name: string): KubeObject {
-    this.resource(resource);
-    const obj = this.objects.get(resource)!.get(keyOf(namespace, name));
+    const def = this.resource(resource);
+    const obj = this.objects.get(resource)!.get(this.keyFor(def, namespace, name));
     if (!obj) throw notFound(resource, name);
     return clone(obj);
   }
@@ -152,7 +171,7 @@ export class ObjectStore {
     const items = [...this.objects.get(resource)!.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([, o]) => o)
-      .filter((o) => (namespace === undefined || o.metadata.namespace === namespace) && labels.matches(o.metadata.labels) && fields.matches(o))
+      .filter((o) => (namespace === undefined || !def.namespaced || o.metadata.namespace === namespace) && labels.matches(o.metadata.labels) && fields.matches(o))
       .map(clone);
     return { items, resourceVersion: this.currentResourceVersion() };
   }
@@ -172,38 +191,41 @@ export class ObjectStore {
   ): KubeObject {
     const def = this.resource(resource);
     const table = this.objects.get(resource)!;
-    const current = table.get(keyOf(namespace, name));
+    const key = this.keyFor(def, namespace, name);
+    const current = table.get(key);
     if (!current) throw notFound(resource, name);
     const expected = options.expectedResourceVersion;
     if (expected !== undefined && expected !== '' && expected !== current.metadata.resourceVersion)
       throw conflict(resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
     const draft = clone(current);
-    const next = this.normalizeInput(def, mutate(draft) ?? draft);
+    const next = normalizeInput(def, mutate(draft) ?? draft);
     const meta = next.metadata;
-    if (meta.name !== undefined && meta.name !== name) throw invalid(def.kind, name, 'metadata.name', 'field is immutable');
-    if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace)
+    if (meta.name !== undefined && meta.name !== name) throw invalid(def.kind, name, 'metadata.name', 'Invalid value: field is immutable');
+    if (def.namespaced && meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace)
       throw badRequest(`the namespace of the provided object does not match the namespace sent on the request`);
     meta.name = name;
-    meta.namespace = namespace;
+    if (def.namespaced) meta.namespace = namespace;
+    else delete (meta as { namespace?: string }).namespace;
     meta.uid = current.metadata.uid;
     meta.creationTimestamp = current.metadata.creationTimestamp;
-    def.prepare(next, current);
-    this.checkLabels(def, next);
+    def.prepare(next, current, this.peers(resource));
+    checkLabels(def, next);
     meta.resourceVersion = current.metadata.resourceVersion;
-    if (JSON.stringify(next) === JSON.stringify(current)) return clone(current);
+    if (sameJson(next, current)) return clone(current);
     meta.resourceVersion = String(++this.rv);
-    table.set(keyOf(namespace, name), next);
+    table.set(key, next);
     this.record({ rv: this.rv, resource, type: 'MODIFIED', object: clone(next), previous: clone(current) });
     return clone(next);
   }
 
   /** Removes an object now (the DELETED event carries a fresh resourceVersion). Returns the removed object. */
   delete(resource: string, namespace: string, name: string): KubeObject {
-    this.resource(resource);
+    const def = this.resource(resource);
     const table = this.objects.get(resource)!;
-    const current = table.get(keyOf(namespace, name));
+    const key = this.keyFor(def, namespace, name);
+    const current = table.get(key);
     if (!current) throw notFound(resource, name);
-    table.delete(keyOf(namespace, name));
+    table.delete(key);
     const gone = clone(current);
     gone.metadata.resourceVersion = String(++this.rv);
     this.record({ rv: this.rv, resource, type: 'DELETED', object: clone(gone) });
@@ -327,7 +349,7 @@ export class ObjectStore {
 
   private deliver(w: Watcher, entry: HistoryEntry): void {
     if (w.stopped || entry.resource !== w.resource || entry.rv <= w.lastRv) return;
-    if (w.namespace !== undefined && entry.object.metadata.namespace !== w.namespace) return;
+    if (w.namespace !== undefined && entry.object.metadata.namespace !== undefined && entry.object.metadata.namespace !== w.namespace) return;
     w.lastRv = entry.rv;
     const matches = (o: KubeObject) => w.labels.matches(o.metadata.labels) && w.fields.matches(o);
     const nowIn = matches(entry.object);
@@ -349,35 +371,12 @@ export class ObjectStore {
     }
   }
 
-  private normalizeInput(def: ResourceDef, input: unknown): KubeObject {
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) throw badRequest(`${def.kind} body must be a JSON object`);
-    const obj = clone(input) as KubeObject;
-    if (obj.metadata === undefined) obj.metadata = {} as KubeObject['metadata'];
-    if (obj.metadata === null || typeof obj.metadata !== 'object' || Array.isArray(obj.metadata)) throw badRequest(`${def.kind}.metadata must be an object`);
-    if (obj.kind !== undefined && obj.kind !== def.kind) throw badRequest(`expected kind ${def.kind}, got ${String(obj.kind)}`);
-    if (obj.apiVersion !== undefined && obj.apiVersion !== 'v1') throw badRequest(`expected apiVersion v1, got ${String(obj.apiVersion)}`);
-    obj.kind = def.kind;
-    obj.apiVersion = 'v1';
-    return obj;
+  private keyFor(def: ResourceDef, namespace: string, name: string): string {
+    return def.namespaced ? keyOf(namespace, name) : keyOf('', name);
   }
 
-  private checkName(def: ResourceDef, name: unknown, field = 'metadata.name'): asserts name is string {
-    const shown = typeof name === 'string' ? name : '';
-    if (typeof name !== 'string' || name === '') throw invalid(def.kind, shown, field, 'Required value: name or generateName is required');
-    if (name.length > 253 || !NAME_RE.test(name))
-      throw invalid(def.kind, shown, field, `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`);
-  }
-
-  private checkLabels(def: ResourceDef, obj: KubeObject): void {
-    const labels = obj.metadata.labels;
-    if (labels === undefined || labels === null) {
-      delete obj.metadata.labels;
-      return;
-    }
-    if (typeof labels !== 'object' || Array.isArray(labels)) throw badRequest(`${def.kind}.metadata.labels must be an object`);
-    for (const [k, v] of Object.entries(labels)) {
-      if (!LABEL_KEY_RE.test(k)) throw invalid(def.kind, obj.metadata.name, `metadata.labels`, `Invalid value: "${k}": not a valid label key`);
-      if (typeof v !== 'string' || !LABEL_VALUE_RE.test(v)) throw invalid(def.kind, obj.metadata.name, `metadata.labels`, `Invalid value: "${String(v)}": not a valid label value`);
-    }
+  /** The stored objects of a resource, for validation across them (prepare's `peers`). */
+  private peers(resource: string): () => KubeObject[] {
+    return () => [...this.objects.get(resource)!.values()].map(clone);
   }
 }

@@ -9,8 +9,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { queryFlag, queryInt, sendError } from './http-util.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { apiVersionOf } from './resources.js';
 import { ApiError } from './status.js';
-import type { ObjectStore } from './store.js';
+import type { KubeObject, ObjectStore } from './store.js';
 
 export interface WatchRegistry {
   add(close: () => void): void;
@@ -24,6 +25,8 @@ export interface WatchStreamOptions {
   query: URLSearchParams;
   registry: WatchRegistry;
   bookmarkIntervalMs: number;
+  /** What an event carries for an object (default: the object; a one-row Table for `kubectl get -w`). */
+  encode?: (object: KubeObject) => unknown;
 }
 
 export function serveWatch(req: IncomingMessage, res: ServerResponse, o: WatchStreamOptions): void {
@@ -44,6 +47,7 @@ export function serveWatch(req: IncomingMessage, res: ServerResponse, o: WatchSt
     if (!res.writableEnded && !res.destroyed) res.write(JSON.stringify({ type, object }) + '\n');
   };
 
+  const encode = o.encode ?? ((object: KubeObject) => object);
   let stopWatch: (() => void) | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
   let bookmarkTimer: NodeJS.Timeout | undefined;
@@ -62,7 +66,7 @@ export function serveWatch(req: IncomingMessage, res: ServerResponse, o: WatchSt
   res.on('close', close);
 
   try {
-    stopWatch = o.store.watch(o.resource, o.namespace, { ...selectors(o.query), resourceVersion: o.query.get('resourceVersion') ?? undefined }, (e) => write(e.type, e.object));
+    stopWatch = o.store.watch(o.resource, o.namespace, { ...selectors(o.query), resourceVersion: o.query.get('resourceVersion') ?? undefined }, (e) => write(e.type, encode(e.object)));
   } catch (err) {
     if (err instanceof ApiError) write('ERROR', err.status);
     else write('ERROR', new ApiError(500, 'InternalError', `watch failed: ${(err as Error).message}`).status);
@@ -71,10 +75,10 @@ export function serveWatch(req: IncomingMessage, res: ServerResponse, o: WatchSt
   }
   if (timeoutSeconds !== undefined && timeoutSeconds > 0) timeoutTimer = setTimeout(close, timeoutSeconds * 1000);
   if (queryFlag(o.query, 'allowWatchBookmarks')) {
-    const kind = o.store.resource(o.resource).kind;
+    const def = o.store.resource(o.resource);
     const tick = () => {
       // Delivery is synchronous, so every event up to the current version has been written (or filtered out).
-      write('BOOKMARK', { kind, apiVersion: 'v1', metadata: { resourceVersion: o.store.currentResourceVersion() } });
+      write('BOOKMARK', { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: o.store.currentResourceVersion() } });
       bookmarkTimer = setTimeout(tick, o.bookmarkIntervalMs);
     };
     bookmarkTimer = setTimeout(tick, o.bookmarkIntervalMs);

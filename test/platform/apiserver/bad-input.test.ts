@@ -27,6 +27,7 @@ describe('apiserver bad input', () => {
     await expectStatus(fx.call('GET', '/api/v1/namespaces/vault/widgets'), 404, 'NotFound');
     await expectStatus(fx.call('GET', '/api/v2'), 404, 'NotFound');
     await expectStatus(fx.call('GET', '/api/v1/namespaces/vault/pods/p/exec'), 404, 'NotFound');
+    await expectStatus(fx.call('GET', '/api/v1/namespaces/vault/pods/p/status'), 404, 'NotFound');
     await expectStatus(fx.call('GET', `${SECRETS}?labelSelector=${encodeURIComponent('a in (b')}`), 400, 'BadRequest');
     await expectStatus(fx.call('GET', `/api/v1/namespaces/vault/pods?fieldSelector=spec.hostname%3Dx`), 400, 'BadRequest');
     await expectStatus(fx.call('POST', SECRETS, JSON.stringify({ metadata: { name: 's' }, data: { k: 'not base64!' } })), 400, 'BadRequest');
@@ -83,7 +84,18 @@ describe('apiserver bad input', () => {
     expect(byName.pods).to.deep.include({ kind: 'Pod', namespaced: true, shortNames: ['po'] });
     expect(byName['pods/log']).to.deep.include({ verbs: ['get'] });
     expect(byName.secrets).to.deep.include({ kind: 'Secret' });
-    expect((await fx.call('GET', '/apis')).json).to.deep.equal({ kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
-    expect((await fx.call('GET', '/openapi/v2')).status).to.equal(404);
+    for (const name of ['configmaps', 'services', 'persistentvolumeclaims', 'serviceaccounts']) expect(byName[name], name).to.deep.include({ namespaced: true });
+    expect(byName.namespaces).to.deep.include({ kind: 'Namespace', namespaced: false, shortNames: ['ns'] });
+    const rbac = { groupVersion: 'rbac.authorization.k8s.io/v1', version: 'v1' };
+    expect((await fx.call('GET', '/apis')).json).to.deep.equal({
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [{ name: 'rbac.authorization.k8s.io', versions: [rbac], preferredVersion: rbac }],
+    });
+    expect((await fx.call('GET', '/apis/rbac.authorization.k8s.io')).json).to.deep.include({ kind: 'APIGroup', name: 'rbac.authorization.k8s.io' });
+    const group = await fx.call('GET', '/apis/rbac.authorization.k8s.io/v1');
+    expect(group.json.resources.map((r: { name: string; kind: string }) => `${r.name}:${r.kind}`)).to.deep.equal(['roles:Role', 'rolebindings:RoleBinding']);
+    await expectStatus(fx.call('GET', '/apis/apps/v1'), 404, 'NotFound');
+    await expectStatus(fx.call('GET', '/apis/rbac.authorization.k8s.io/v1/namespaces/vault/secrets'), 404, 'NotFound');
   });
 });

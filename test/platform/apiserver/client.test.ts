@@ -34,6 +34,10 @@ describe('apiserver via @kubernetes/client-node', () => {
     expect(created.type).to.equal('Opaque');
     expect(created.stringData).to.equal(undefined);
     await api.createNamespacedSecret({ namespace: 'vault', body: { metadata: { name: 'other' }, data: { k: Buffer.from('v').toString('base64') } } });
+    const notYet = await apiException(api.createNamespacedSecret({ namespace: 'elsewhere', body: { metadata: { name: 'cluster-key-0' } } }));
+    expect(notYet.code).to.equal(404);
+    expect(body(notYet)).to.deep.include({ reason: 'NotFound', message: 'namespaces "elsewhere" not found', details: { name: 'elsewhere', kind: 'namespaces' } });
+    await api.createNamespace({ body: { metadata: { name: 'elsewhere' } } });
     await api.createNamespacedSecret({ namespace: 'elsewhere', body: { metadata: { name: 'cluster-key-0' } } });
     const read: V1Secret = await api.readNamespacedSecret({ name: 'cluster-key-0', namespace: 'vault' });
     expect(Buffer.from(read.data!.strdata!, 'base64').toString()).to.equal('hello shard');
@@ -43,7 +47,7 @@ describe('apiserver via @kubernetes/client-node', () => {
     expect(none.items.map((s) => s.metadata?.name)).to.deep.equal(['other']);
     const all = await api.listSecretForAllNamespaces({});
     expect(all.items.map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`)).to.deep.equal(['elsewhere/cluster-key-0', 'vault/cluster-key-0', 'vault/other']);
-    expect(Number(all.metadata?.resourceVersion)).to.equal(3);
+    expect(all.metadata?.resourceVersion).to.equal(fx.store.currentResourceVersion());
     const status = await api.deleteNamespacedSecret({ name: 'other', namespace: 'vault' });
     expect(status.status).to.equal('Success');
     const after = await api.listNamespacedSecret({ namespace: 'vault' });

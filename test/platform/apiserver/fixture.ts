@@ -6,6 +6,7 @@ import { accessSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
+import { execa } from 'execa';
 import { ObjectStore } from '../../../platform/apiserver/store.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../../platform/apiserver/server.js';
 import { writeKubeconfig } from '../../../platform/apiserver/kubeconfig.js';
@@ -100,4 +101,20 @@ export function findKubectl(): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Runs the real kubectl against a fixture with an isolated HOME (discovery cache) and no ambient
+ * config; never rejects (look at exitCode). The kubectl dispatcher picks the kubectl release that
+ * matches the server's /version, so a fixture started with `version: 'v1.27.16'` is driven by kubectl 1.27.
+ */
+export function kubectlFor(fx: Fixture, kubectlPath: string) {
+  return (args: string[], options: { input?: string; timeoutMs?: number } = {}) =>
+    execa(kubectlPath, args, {
+      env: { KUBECONFIG: fx.kubeconfigPath, HOME: fx.dir, PATH: process.env.PATH ?? '' },
+      extendEnv: false,
+      reject: false,
+      timeout: options.timeoutMs ?? 30000,
+      ...(options.input !== undefined ? { input: options.input } : {}),
+    });
 }

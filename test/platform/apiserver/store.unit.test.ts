@@ -29,6 +29,17 @@ describe('apiserver store', () => {
     expect(s.list('secrets', 'vault').resourceVersion).to.equal(b.metadata.resourceVersion);
   });
 
+  it('starts with default, kube-system and the cluster namespace (vault unless told), all Active and cluster-scoped', () => {
+    const names = (s: ObjectStore) => s.list('namespaces', undefined).items.map((n) => n.metadata.name);
+    expect(names(new ObjectStore())).to.deep.equal(['default', 'kube-system', 'vault']);
+    const tenant = new ObjectStore({ namespaces: ['tenant'] });
+    expect(names(tenant)).to.deep.equal(['default', 'kube-system', 'tenant']);
+    const ns = tenant.get('namespaces', '', 'tenant');
+    expect(ns.metadata).to.not.have.property('namespace');
+    expect(ns.status).to.deep.equal({ phase: 'Active' });
+    expect(apiErr(() => tenant.create('namespaces', { metadata: { name: 'a.b' } })).status).to.include({ code: 422, reason: 'Invalid' });
+  });
+
   it('rejects duplicates (409), bad names (422), missing objects (404), stale updates (409)', () => {
     const s = new ObjectStore();
     const a = s.create('secrets', secret('a'));
@@ -64,6 +75,9 @@ describe('apiserver store', () => {
 
   it('watch replays history after a version, then streams live; too old is 410', () => {
     const s = new ObjectStore({ historySize: 5 });
+    // The namespaces a store starts with took the first versions.
+    const rv = (n: number) => String(Number(s.currentResourceVersion()) + n);
+    const [v2, v3, v4, v5] = [rv(2), rv(3), rv(4), rv(5)];
     const first = s.create('secrets', secret('s0'));
     for (let i = 1; i < 4; i++) s.create('secrets', secret(`s${i}`));
     const seen: string[] = [];
@@ -71,9 +85,9 @@ describe('apiserver store', () => {
     s.delete('secrets', 'vault', 's1');
     stop();
     s.create('secrets', secret('after-stop'));
-    expect(seen).to.deep.equal(['ADDED:s1:2', 'ADDED:s2:3', 'ADDED:s3:4', 'DELETED:s1:5']);
+    expect(seen).to.deep.equal([`ADDED:s1:${v2}`, `ADDED:s2:${v3}`, `ADDED:s3:${v4}`, `DELETED:s1:${v5}`]);
     for (let i = 0; i < 6; i++) s.create('secrets', secret(`x${i}`));
-    expect(apiErr(() => s.watch('secrets', 'vault', { resourceVersion: '2' }, () => {})).status).to.include({ code: 410, reason: 'Expired' });
+    expect(apiErr(() => s.watch('secrets', 'vault', { resourceVersion: v2 }, () => {})).status).to.include({ code: 410, reason: 'Expired' });
     s.compact();
     expect(apiErr(() => s.watch('secrets', 'vault', { resourceVersion: s.currentResourceVersion() === '0' ? '0' : String(Number(s.currentResourceVersion()) - 1) }, () => {})).code).to.equal(410);
     // From the current version nothing is missing, so no 410.
@@ -94,13 +108,14 @@ describe('apiserver store', () => {
 
   it('a watch callback that writes does not reorder events for other watchers', () => {
     const s = new ObjectStore();
+    const base = Number(s.currentResourceVersion());
     const order: string[] = [];
     s.watch('secrets', undefined, { resourceVersion: '0' }, (e) => {
       if (e.object.metadata.name === 'a') s.create('secrets', secret('b'));
     });
     s.watch('secrets', undefined, { resourceVersion: '0' }, (e) => order.push(e.object.metadata.resourceVersion));
     s.create('secrets', secret('a'));
-    expect(order).to.deep.equal(['1', '2']);
+    expect(order).to.deep.equal([String(base + 1), String(base + 2)]);
   });
 
   it('pod deletes go through the registered handler with Kubernetes grace semantics', () => {

@@ -14,10 +14,14 @@ const PATH = '/api/v1/namespaces/vault/secrets';
 describe('apiserver watch via @kubernetes/client-node', () => {
   let fx: Fixture;
   let api: CoreV1Api;
+  /** The n-th resourceVersion after the fixture's start (its namespaces took the first ones). */
+  let rv: (n: number) => string;
   const controllers: AbortController[] = [];
   beforeEach(async () => {
     fx = await startFixture({ bookmarkIntervalMs: 50 });
     api = fx.kc.makeApiClient(CoreV1Api);
+    const base = Number(fx.store.currentResourceVersion());
+    rv = (n) => String(base + n);
   });
   afterEach(async () => {
     for (const c of controllers.splice(0)) c.abort();
@@ -51,7 +55,7 @@ describe('apiserver watch via @kubernetes/client-node', () => {
     await api.patchNamespacedSecret({ name: 'a', namespace: 'vault', body: [{ op: 'add', path: '/metadata/labels', value: { x: 'y' } }] });
     await api.deleteNamespacedSecret({ name: 'a', namespace: 'vault' });
     await w.promise;
-    expect(seen.map((e) => `${e.type}:${e.name}:${e.rv}`)).to.deep.equal(['ADDED:a:1', 'MODIFIED:a:2', 'DELETED:a:3']);
+    expect(seen.map((e) => `${e.type}:${e.name}:${e.rv}`)).to.deep.equal([`ADDED:a:${rv(1)}`, `MODIFIED:a:${rv(2)}`, `DELETED:a:${rv(3)}`]);
   });
 
   it('resumes after the server drops every watch, from the last seen version, without gaps or duplicates', async () => {
@@ -91,19 +95,19 @@ describe('apiserver watch via @kubernetes/client-node', () => {
     for (let i = 10; i < N; i++) await api.createNamespacedSecret({ namespace: 'vault', body: { metadata: { name: `s${i}` } } });
     await until(`${N} events`, () => seen.length >= N);
     expect(seen.map((e) => `${e.type}:${e.name}`)).to.deep.equal(Array.from({ length: N }, (_, i) => `ADDED:s${i}`));
-    expect(seen.map((e) => Number(e.rv))).to.deep.equal(Array.from({ length: N }, (_, i) => i + 1));
+    expect(seen.map((e) => e.rv)).to.deep.equal(Array.from({ length: N }, (_, i) => rv(i + 1)));
     expect(connections).to.equal(2);
   });
 
   it('answers a too-old resourceVersion with an ERROR event carrying a 410 Status; a re-list recovers', async () => {
     for (let i = 0; i < 3; i++) await api.createNamespacedSecret({ namespace: 'vault', body: { metadata: { name: `old${i}` } } });
     const compacted = await fx.call('POST', '/rekey-chaos/v1/debug/compact');
-    expect(compacted.json.compactedTo).to.equal('3');
+    expect(compacted.json.compactedTo).to.equal(rv(3));
     await api.createNamespacedSecret({ namespace: 'vault', body: { metadata: { name: 'new' } } });
     const seen: Seen[] = [];
     let ended: unknown = 'not yet';
     const w = waitFor('the 410 watch to end', () => ended !== 'not yet');
-    await watch(seen, { resourceVersion: '1' }, (err) => (ended = err), w.poke);
+    await watch(seen, { resourceVersion: rv(1) }, (err) => (ended = err), w.poke);
     await w.promise;
     expect(ended).to.equal(null);
     expect(seen).to.have.length(1);
@@ -116,7 +120,7 @@ describe('apiserver watch via @kubernetes/client-node', () => {
     await watch(fresh, { resourceVersion: relist.metadata!.resourceVersion }, () => {}, w2.poke);
     await api.deleteNamespacedSecret({ name: 'old0', namespace: 'vault' });
     await w2.promise;
-    expect(fresh.map((e) => `${e.type}:${e.name}:${e.rv}`)).to.deep.equal(['DELETED:old0:5']);
+    expect(fresh.map((e) => `${e.type}:${e.name}:${e.rv}`)).to.deep.equal([`DELETED:old0:${rv(5)}`]);
   });
 
   it('an informer (ListWatch) re-lists after a 410 and ends up with the server state', async () => {
@@ -167,8 +171,8 @@ describe('apiserver watch via @kubernetes/client-node', () => {
     const w = waitFor('a bookmark and the timeout', () => ended && seen.some((e) => e.type === 'BOOKMARK'));
     await watch(seen, { allowWatchBookmarks: true, timeoutSeconds: 1 }, () => (ended = true), w.poke);
     await w.promise;
-    expect(seen[0]).to.deep.include({ type: 'ADDED', name: 'x', rv: '1' });
-    expect(seen.filter((e) => e.type === 'BOOKMARK').every((e) => e.rv === '1')).to.equal(true);
+    expect(seen[0]).to.deep.include({ type: 'ADDED', name: 'x', rv: rv(1) });
+    expect(seen.filter((e) => e.type === 'BOOKMARK').every((e) => e.rv === rv(1))).to.equal(true);
   });
 
   it('a watch with a bad selector is a plain 400 Status, and label watches see objects leave the set', async () => {
