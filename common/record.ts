@@ -9,6 +9,7 @@
  */
 import type { FaultPlan, InvariantId, Scenario } from './scenario.js';
 import type { SetPrefix } from './secrets.js';
+import type { ManagerKind } from './milestones.js';
 
 export type Backend = 'embedded' | 'kind' | 'kubeconfig';
 
@@ -145,6 +146,12 @@ export interface RunRecord {
   plan: FaultPlan;
   backend: Backend;
   manager: string; // 'reference' or a chart/image spec
+  /**
+   * Which procedure the manager implements (common/milestones.ts
+   * `managerKindOf(manager)`), for I8's table. Absent in older records: I8
+   * derives it from `manager`.
+   */
+  managerKind?: ManagerKind;
   defect?: string;
   startedAt: number;
   requestedAt?: number;
