@@ -70,6 +70,38 @@ export interface SetAudit {
   error?: string;
 }
 
+/** A key's seal configuration, as `sys/seal-status` reports it: `n` shares, `t` threshold. */
+export interface SealPolicy {
+  shares: number;
+  threshold: number;
+}
+
+/** One reading of `sys/seal-status` on the active server. */
+export interface PolicyReading extends SealPolicy {
+  t: number;
+}
+
+/** One subset of the final cluster-key, one share smaller than the threshold, put to Vault as a rekey-init audit. */
+export interface BelowThresholdTrial {
+  indices: number[];
+  /** Vault completed authentication with these shares alone: they would unseal */
+  authenticated: boolean;
+}
+
+/**
+ * The evidence for I9 (policy preserved), gathered through Vault's API by
+ * harness/vault-client/policy-audit.ts: the seal configuration before the
+ * request and after settling, and every (threshold − 1)-subset of the final
+ * cluster-key tried against Vault.
+ */
+export interface PolicyAudit {
+  before?: PolicyReading;
+  after?: PolicyReading;
+  belowThreshold?: { t: number; size: number; trials: BelowThresholdTrial[] };
+  /** why a part could not be gathered (no active server, a rekey already running, an unexpected answer) */
+  error?: string;
+}
+
 export interface ServerState {
   pod: string;
   node?: string;
@@ -171,6 +203,8 @@ export interface RunRecord {
   faults: InjectedFault[];
   /** the initial cluster-key fingerprint and root token fingerprint, taken before the request */
   initial: { keyFp?: string; rootTokenFp?: string };
+  /** I9's evidence; absent in records from before it existed (I9 then cannot be shown) */
+  policy?: PolicyAudit;
   /** the settled end state: secret names present, root token works */
   final: { secrets: string[]; rootTokenWorks?: boolean; servers: ServerState[] };
   /** log files, relative to the run dir */

@@ -4,7 +4,8 @@
  * real custody ledger, with a key feed that switches at `vault-rotated`.
  * Tests then break one thing at a time.
  */
-import type { KeyInEffect, RunRecord, SetAudit, TimelineEvent } from '../../common/record.js';
+import type { KeyInEffect, PolicyAudit, RunRecord, SetAudit, TimelineEvent } from '../../common/record.js';
+import { subsets } from '../../common/shamir.js';
 import { expectedRekeySequence, VAULT_EVENTS } from '../../common/milestones.js';
 import { formatShard, iterationRequestId, parseShardSecretName, ROOT_TOKEN_SECRET } from '../../common/secrets.js';
 import { CustodyLedger } from '../../harness/observe/custody.js';
@@ -75,6 +76,12 @@ export async function simulateRun(oldSet: TestSet, newSet: TestSet, options: Sim
   const finalSet = options.finalSet ?? newSet;
   const endedAt = t + STEP;
   const audits = [await subsetAudit(endedAt, finalSet, newSet.keyFp), { t: endedAt + 1, prefix: 'initial', keyFp: oldSet.keyFp, method: 'rekey-audit', current: false } satisfies SetAudit];
+  // what harness/vault-client/policy-audit.ts records for a rekey that kept 5 shares / threshold 3
+  const policy: PolicyAudit = {
+    before: { t: T0, shares: 5, threshold: 3 },
+    after: { t: endedAt + 2, shares: 5, threshold: 3 },
+    belowThreshold: { t: endedAt + 3, size: 2, trials: subsets(5, 2).map((indices) => ({ indices, authenticated: false })) },
+  };
   return {
     version: 1,
     runId: 'sim-0001',
@@ -106,6 +113,7 @@ export async function simulateRun(oldSet: TestSet, newSet: TestSet, options: Sim
     audits,
     faults: [],
     initial: { keyFp: oldSet.keyFp, rootTokenFp: 'abcd1234' },
+    policy,
     final: { secrets: [...secrets.keys()].sort(), rootTokenWorks: true, servers: finalServers() },
     logs: {},
     managerProblems: [],
