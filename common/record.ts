@@ -34,6 +34,8 @@ export interface SetSnapshot {
   consistent?: boolean;
   /** indices whose secret exists but whose strdata does not parse as a shard (such a set is never complete) */
   unparsable?: number[];
+  /** for each unparsable index, what the harness's strict reader (common/strict-shard.ts) found wrong */
+  unparsableReasons?: Record<number, string>;
 }
 
 /** One custody ledger entry: the state of all three sets at an instant (recorded at every change). */

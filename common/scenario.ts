@@ -64,14 +64,14 @@ export interface Scenario {
   tags?: string[];
 }
 
-export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9';
-export const ALL_INVARIANTS: InvariantId[] = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I9'];
+export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9' | 'I10';
+export const ALL_INVARIANTS: InvariantId[] = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I9', 'I10'];
 /**
  * Checked whatever a scenario's `invariants:` lists: the family files were
  * written before these existed, and a check that decides for itself when it
- * applies (I8: fault-free runs) or that every run must pass (I9) must not be skipped by omission.
+ * applies (I8: fault-free runs) or that every run must pass (I9, I10) must not be skipped by omission.
  */
-export const ALWAYS_CHECKED: InvariantId[] = ['I8', 'I9'];
+export const ALWAYS_CHECKED: InvariantId[] = ['I8', 'I9', 'I10'];
 
 /** One fault of a plan with every random choice made, except target resolution to a pod (done at injection). */
 export interface PlannedFault {

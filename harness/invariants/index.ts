@@ -1,5 +1,5 @@
 /**
- * The checker: I1–I9 over a run record (pure functions, record in, results
+ * The checker: I1–I10 over a run record (pure functions, record in, results
  * out), and the iteration's outcome. `rekey-chaos recheck` and the runner
  * both call `checkRecord`, so a checker fix re-applies to old records.
  */
@@ -15,8 +15,9 @@ import { checkI6 } from './i6-clean-log.js';
 import { checkI7 } from './i7-every-share.js';
 import { checkI8 } from './i8-procedure.js';
 import { checkI9 } from './i9-policy.js';
+import { checkI10 } from './i10-well-formed.js';
 
-export { checkI1, checkI2, checkI3, checkI4, checkI5, checkI6, checkI7, checkI8, checkI9 };
+export { checkI1, checkI2, checkI3, checkI4, checkI5, checkI6, checkI7, checkI8, checkI9, checkI10 };
 
 export const INVARIANT_CHECKS: Record<InvariantId, (record: RunRecord) => InvariantResult> = {
   I1: checkI1,
@@ -28,6 +29,7 @@ export const INVARIANT_CHECKS: Record<InvariantId, (record: RunRecord) => Invari
   I7: checkI7,
   I8: checkI8,
   I9: checkI9,
+  I10: checkI10,
 };
 
 /**

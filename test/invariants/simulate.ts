@@ -22,10 +22,12 @@ export interface SimulationOptions {
   finalSet?: TestSet;
   /** keep the key feed (embedded) or drop it (kind/kubeconfig) */
   feed?: boolean;
+  /** how the manager writes a shard secret's strdata (default: formatShard, Vault's exact form) */
+  encode?: (name: string, share: Uint8Array) => string;
 }
 
 /** Applies one secret milestone to the secrets map; Vault events and `rekey-complete` do not touch secrets. */
-function applySecretEvent(secrets: Map<string, string>, event: string, oldSet: TestSet, newSet: TestSet, requestId: string): boolean {
+function applySecretEvent(secrets: Map<string, string>, event: string, oldSet: TestSet, newSet: TestSet, requestId: string, encode: (name: string, share: Uint8Array) => string): boolean {
   if (event.endsWith('-deleted')) {
     secrets.delete(event.slice(0, -'-deleted'.length));
     return true;
@@ -33,7 +35,7 @@ function applySecretEvent(secrets: Map<string, string>, event: string, oldSet: T
   const shard = parseShardSecretName(event);
   if (shard) {
     const source = shard.prefix === 'cluster-key-bk' ? oldSet : newSet;
-    secrets.set(event, formatShard(source.shares[shard.index]!));
+    secrets.set(event, encode(event, source.shares[shard.index]!));
     return true;
   }
   if (event.startsWith('cluster-rekey-')) {
@@ -68,7 +70,7 @@ export async function simulateRun(oldSet: TestSet, newSet: TestSet, options: Sim
       if (event === 'vault-rotated') keyFeed.push({ t, keyFp: newSet.keyFp });
       continue;
     }
-    if (!applySecretEvent(secrets, event, oldSet, newSet, requestId)) throw new Error(`simulate: unknown event ${event}`);
+    if (!applySecretEvent(secrets, event, oldSet, newSet, requestId, options.encode ?? ((_name, share) => formatShard(share)))) throw new Error(`simulate: unknown event ${event}`);
     if (event === 'cluster-rekey-request') requestedAt = t;
     timeline.push({ t, name: event, source: 'secret' });
     ledger.record(t, event, secrets);
