@@ -84,3 +84,24 @@ export async function auditPolicyAfter(client: PolicyClient | undefined, finalSh
     return { after, error: message(err) };
   }
 }
+
+/** The "before" half, read before the request; never throws (a failure is recorded as `error`). */
+export async function auditPolicyBefore(client: PolicyClient | undefined): Promise<Pick<PolicyAudit, 'before' | 'error'>> {
+  if (!client) return { error: 'no active Vault server to read the seal configuration from before the request' };
+  try {
+    return { before: await readSealPolicy(client) };
+  } catch (err) {
+    return { error: `before the request: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** Both halves as the record keeps them; errors of either half are kept, joined. */
+export function combinePolicyEvidence(before: Pick<PolicyAudit, 'before' | 'error'> | undefined, after: Omit<PolicyAudit, 'before'>): PolicyAudit {
+  const errors = [before?.error, after.error].filter((e): e is string => e !== undefined);
+  return {
+    ...(before?.before ? { before: before.before } : {}),
+    ...(after.after ? { after: after.after } : {}),
+    ...(after.belowThreshold ? { belowThreshold: after.belowThreshold } : {}),
+    ...(errors.length > 0 ? { error: errors.join('; ') } : {}),
+  };
+}

@@ -8,7 +8,7 @@ import type { PolicyAudit, RunRecord } from '../../common/record.js';
 import { subsets } from '../../common/shamir.js';
 import { checkI9, checkRecord } from '../../harness/invariants/index.js';
 import { policyVerdict } from '../../harness/invariants/i9-policy.js';
-import { auditPolicyAfter, readSealPolicy, type PolicyClient } from '../../harness/vault-client/policy-audit.js';
+import { auditPolicyAfter, auditPolicyBefore, combinePolicyEvidence, readSealPolicy, type PolicyClient } from '../../harness/vault-client/policy-audit.js';
 import { VaultModel } from '../manager/model/vault-model.js';
 import { makeSet } from '../observe/shard-fixtures.js';
 import { simulateRun } from './simulate.js';
@@ -129,5 +129,15 @@ describe('I9 policy preserved', () => {
     expect(after.error).to.match(/a rekey is already running/);
     expect(after.after).to.include({ shares: 5, threshold: 3 });
     expect(await auditPolicyAfter(undefined, shares, 3)).to.deep.equal({ error: 'no active Vault server to read the seal configuration from' });
+  });
+
+  it('before and after combine into the record\'s evidence, keeping the errors of both halves', async () => {
+    const { v, shares } = await vaultWith();
+    const before = await auditPolicyBefore(modelClient(v));
+    const policy = combinePolicyEvidence(before, await auditPolicyAfter(modelClient(v), shares, before.before?.threshold));
+    expect(policyVerdict(policy).ok).to.equal(true);
+    const failedBoth = combinePolicyEvidence(await auditPolicyBefore(undefined), await auditPolicyAfter(undefined, shares, 3));
+    expect(failedBoth.error).to.equal('no active Vault server to read the seal configuration from before the request; no active Vault server to read the seal configuration from');
+    expect(policyVerdict(failedBoth).ok).to.equal(false);
   });
 });
