@@ -68,3 +68,72 @@ export function expectedRekeySequence(): string[] {
   seq.push('cluster-rekey-verified-deleted', 'cluster-rekey-shuffle-deleted', 'cluster-rekey-request-deleted', 'cluster-rekey-audit-deleted', COMPLETE_EVENT);
   return seq;
 }
+
+/**
+ * The managers the harness knows the procedure of. `reference` is manager/;
+ * `starlingx` is the bash vault-manager of the StarlingX vault-manager chart,
+ * deployed as `--manager chart:<dir>`. Both use the same secret names.
+ */
+export type ManagerKind = 'reference' | 'starlingx';
+export const MANAGER_KINDS: readonly ManagerKind[] = ['reference', 'starlingx'];
+
+/** The kind behind a `--manager` spec: `reference`, or a chart (the StarlingX vault-manager chart); anything else is unknown. */
+export function managerKindOf(spec: string): ManagerKind | undefined {
+  if (spec === 'reference') return 'reference';
+  if (spec.startsWith('chart:')) return 'starlingx';
+  return undefined;
+}
+
+export function isVaultEvent(name: string): boolean {
+  return (VAULT_EVENTS as readonly string[]).includes(name);
+}
+
+function indexed(prefix: string, suffix = ''): string[] {
+  return Array.from({ length: SHARES }, (_, i) => `${prefix}-${i}${suffix}`);
+}
+
+/**
+ * The StarlingX vault-manager's undisturbed rekey, read from its script
+ * (templates/vault-init.yaml of the chart; function names given so the
+ * reading can be checked). Every secret is written one kubectl call at a
+ * time in index order, and a set is deleted by one kubectl call naming the
+ * secrets in index order, so the watch sees the indices in order.
+ */
+const STARLINGX_PROCEDURE: readonly string[] = [
+  'cluster-rekey-request', // written by the operator (the harness)
+  'vault-rekey-started', // rekeyInitialize: rekey/init with verification required
+  'vault-auth-progress-1', // rekeyAuthenticate → rekeySubmitShard, one old shard per call
+  'vault-auth-progress-2',
+  'vault-auth-complete',
+  ...indexed('cluster-rekey'), // storeVaultInitSecrets cluster-rekey (the answer carries no root token, so no cluster-rekey-root)
+  'vault-verify-progress-1', // rekeyVerify → rekeyVerifySubmitShard
+  'vault-verify-progress-2',
+  'vault-rotated',
+  'cluster-rekey-verified', // written on the completing verify answer
+  ...indexed('cluster-key-bk'), // rekeyShuffleKeys: copy cluster-key → cluster-key-bk
+  ...indexed('cluster-key', '-deleted'), // then delete cluster-key
+  ...indexed('cluster-key'), // copy cluster-rekey → cluster-key
+  ...indexed('cluster-rekey', '-deleted'), // delete cluster-rekey
+  'cluster-rekey-shuffle',
+  'vault-audit-started', // needsAudit → rekeyAudit: a throw-away rekey authenticated with cluster-key, then cancelled
+  'vault-audit-complete',
+  'cluster-rekey-audit', // written only when that audit passed
+  ...indexed('cluster-key-bk', '-deleted'), // finalizeRekey: backups, then the milestones with audit last
+  'cluster-rekey-verified-deleted',
+  'cluster-rekey-shuffle-deleted',
+  'cluster-rekey-request-deleted',
+  'cluster-rekey-audit-deleted',
+];
+
+/**
+ * The milestones an undisturbed rekey must pass, in order, per manager kind
+ * (I8, docs/invariants.md). The reference manager's is the sequence the
+ * milestone matrix is built from, without the runner's own `rekey-complete`.
+ * Read from the two implementations, the lists agree event for event today;
+ * a manager that legitimately differs gets its own list here, never a guess
+ * in the checker.
+ */
+export const PROCEDURE_MILESTONES: Readonly<Record<ManagerKind, readonly string[]>> = {
+  reference: expectedRekeySequence().filter((name) => name !== COMPLETE_EVENT),
+  starlingx: STARLINGX_PROCEDURE,
+};

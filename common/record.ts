@@ -9,6 +9,7 @@
  */
 import type { FaultPlan, InvariantId, Scenario } from './scenario.js';
 import type { SetPrefix } from './secrets.js';
+import type { ManagerKind } from './milestones.js';
 
 export type Backend = 'embedded' | 'kind' | 'kubeconfig';
 
@@ -33,6 +34,8 @@ export interface SetSnapshot {
   consistent?: boolean;
   /** indices whose secret exists but whose strdata does not parse as a shard (such a set is never complete) */
   unparsable?: number[];
+  /** for each unparsable index, what the harness's strict reader (common/strict-shard.ts) found wrong */
+  unparsableReasons?: Record<number, string>;
 }
 
 /** One custody ledger entry: the state of all three sets at an instant (recorded at every change). */
@@ -66,6 +69,38 @@ export interface SetAudit {
   current: boolean;
   /** I7: all ten 3-of-5 subsets */
   subsets?: SubsetCheck[];
+  error?: string;
+}
+
+/** A key's seal configuration, as `sys/seal-status` reports it: `n` shares, `t` threshold. */
+export interface SealPolicy {
+  shares: number;
+  threshold: number;
+}
+
+/** One reading of `sys/seal-status` on the active server. */
+export interface PolicyReading extends SealPolicy {
+  t: number;
+}
+
+/** One subset of the final cluster-key, one share smaller than the threshold, put to Vault as a rekey-init audit. */
+export interface BelowThresholdTrial {
+  indices: number[];
+  /** Vault completed authentication with these shares alone: they would unseal */
+  authenticated: boolean;
+}
+
+/**
+ * The evidence for I9 (policy preserved), gathered through Vault's API by
+ * harness/vault-client/policy-audit.ts: the seal configuration before the
+ * request and after settling, and every (threshold − 1)-subset of the final
+ * cluster-key tried against Vault.
+ */
+export interface PolicyAudit {
+  before?: PolicyReading;
+  after?: PolicyReading;
+  belowThreshold?: { t: number; size: number; trials: BelowThresholdTrial[] };
+  /** why a part could not be gathered (no active server, a rekey already running, an unexpected answer) */
   error?: string;
 }
 
@@ -145,6 +180,12 @@ export interface RunRecord {
   plan: FaultPlan;
   backend: Backend;
   manager: string; // 'reference' or a chart/image spec
+  /**
+   * Which procedure the manager implements (common/milestones.ts
+   * `managerKindOf(manager)`), for I8's table. Absent in older records: I8
+   * derives it from `manager`.
+   */
+  managerKind?: ManagerKind;
   defect?: string;
   startedAt: number;
   requestedAt?: number;
@@ -164,6 +205,8 @@ export interface RunRecord {
   faults: InjectedFault[];
   /** the initial cluster-key fingerprint and root token fingerprint, taken before the request */
   initial: { keyFp?: string; rootTokenFp?: string };
+  /** I9's evidence; absent in records from before it existed (I9 then cannot be shown) */
+  policy?: PolicyAudit;
   /** the settled end state: secret names present, root token works */
   final: { secrets: string[]; rootTokenWorks?: boolean; servers: ServerState[] };
   /** log files, relative to the run dir */

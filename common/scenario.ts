@@ -53,14 +53,25 @@ export interface Scenario {
   timeoutS: number;
   settleS: number;
   invariants: InvariantId[];
+  /**
+   * The seal configuration the rekey must end with (I9). Absent: the one
+   * Vault had before the request (a rekey does not change the policy).
+   */
+  expectedPolicy?: { shares: number; threshold: number };
   /** Options passed through to the cluster (Vault double switches) and the manager. */
   cluster?: Record<string, unknown>;
   manager?: Record<string, unknown>;
   tags?: string[];
 }
 
-export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7';
-export const ALL_INVARIANTS: InvariantId[] = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'];
+export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8' | 'I9' | 'I10';
+export const ALL_INVARIANTS: InvariantId[] = ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7', 'I8', 'I9', 'I10'];
+/**
+ * Checked whatever a scenario's `invariants:` lists: the family files were
+ * written before these existed, and a check that decides for itself when it
+ * applies (I8: fault-free runs) or that every run must pass (I9, I10) must not be skipped by omission.
+ */
+export const ALWAYS_CHECKED: InvariantId[] = ['I8', 'I9', 'I10'];
 
 /** One fault of a plan with every random choice made, except target resolution to a pod (done at injection). */
 export interface PlannedFault {

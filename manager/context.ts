@@ -7,9 +7,10 @@
 import type { SetPrefix } from '../common/secrets.js';
 import type { ManagerConfig } from './config.js';
 import type { Logger } from './log.js';
-import type { Pods, SecretStore, VaultApi } from './ports.js';
+import type { Pods, SecretStore, VaultApi, ServerPod } from './ports.js';
 import type { ShardSet, Snapshot } from './sets.js';
 import type { RekeyStatus } from './vault/answers.js';
+import type { AuditVerdict } from './rekey/audit.js';
 
 export interface ManagerMemory {
   /** The set that last unsealed a server (tried first next time). */
@@ -25,6 +26,12 @@ export interface ManagerMemory {
  * behaviour.ts; each defect in defects/ replaces exactly one entry.
  */
 export interface Behaviour {
+  /** Does this set authenticate as the key in use? A throw-away rekey, always cancelled. */
+  auditShares(ctx: ManagerContext, label: string, shares: readonly Uint8Array[]): Promise<AuditVerdict>;
+  /** Unseals one sealed server with the candidate sets; true when it is unsealed (or joining). */
+  unsealServer(ctx: ManagerContext, server: ServerPod, snap: Snapshot): Promise<boolean>;
+  /** Step 5: submit cluster-key shards from Vault's progress onward; store the new shards. */
+  authenticate(ctx: ManagerContext, snap: Snapshot, status: RekeyStatus): Promise<void>;
   /** Reads the rekey status from the active server (once per pass). */
   readRekeyStatus(ctx: ManagerContext): Promise<RekeyStatus>;
   /** The complete sets to try for an unseal, in order. */

@@ -13,7 +13,7 @@ import { finalize } from './rekey/finalize.js';
 import { serversAgree, serversReady } from './rekey/prechecks.js';
 import { recovery } from './rekey/recovery.js';
 import { shuffle } from './rekey/shuffle.js';
-import { authenticate, selectStep, type StepName } from './rekey/steps.js';
+import { selectStep, type StepName } from './rekey/steps.js';
 import { readSnapshot, rekeyInProgress } from './sets.js';
 import { isKill, runUnsealMachine } from './unseal.js';
 
@@ -77,7 +77,7 @@ export async function runPass(ctx: ManagerContext): Promise<PassResult> {
       await ctx.behaviour.verify(ctx, snap, status);
       break;
     case 'authenticate':
-      await authenticate(ctx, snap, status);
+      await ctx.behaviour.authenticate(ctx, snap, status);
       break;
     case 'initialize':
       await ctx.behaviour.initialize(ctx, snap, status);

@@ -84,7 +84,7 @@ export async function runUnsealMachine(ctx: ManagerContext, servers: ServerPod[]
       continue;
     }
     try {
-      if (await unsealServer(ctx, server, snap)) ctx.memory.sealedCountdown.delete(server.name);
+      if (await ctx.behaviour.unsealServer(ctx, server, snap)) ctx.memory.sealedCountdown.delete(server.name);
       else ctx.memory.sealedCountdown.set(server.name, 0);
     } catch (err) {
       ctx.memory.sealedCountdown.set(server.name, 0);

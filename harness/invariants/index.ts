@@ -1,10 +1,10 @@
 /**
- * The checker: I1–I7 over a run record (pure functions, record in, results
+ * The checker: I1–I10 over a run record (pure functions, record in, results
  * out), and the iteration's outcome. `rekey-chaos recheck` and the runner
  * both call `checkRecord`, so a checker fix re-applies to old records.
  */
 import type { InvariantResult, Outcome, RunRecord } from '../../common/record.js';
-import { ALL_INVARIANTS, type InvariantId } from '../../common/scenario.js';
+import { ALL_INVARIANTS, ALWAYS_CHECKED, type InvariantId } from '../../common/scenario.js';
 import { skipped } from './evidence.js';
 import { checkI1 } from './i1-custody.js';
 import { checkI2 } from './i2-final-state.js';
@@ -13,8 +13,11 @@ import { checkI4 } from './i4-service.js';
 import { checkI5 } from './i5-liveness.js';
 import { checkI6 } from './i6-clean-log.js';
 import { checkI7 } from './i7-every-share.js';
+import { checkI8 } from './i8-procedure.js';
+import { checkI9 } from './i9-policy.js';
+import { checkI10 } from './i10-well-formed.js';
 
-export { checkI1, checkI2, checkI3, checkI4, checkI5, checkI6, checkI7 };
+export { checkI1, checkI2, checkI3, checkI4, checkI5, checkI6, checkI7, checkI8, checkI9, checkI10 };
 
 export const INVARIANT_CHECKS: Record<InvariantId, (record: RunRecord) => InvariantResult> = {
   I1: checkI1,
@@ -24,11 +27,17 @@ export const INVARIANT_CHECKS: Record<InvariantId, (record: RunRecord) => Invari
   I5: checkI5,
   I6: checkI6,
   I7: checkI7,
+  I8: checkI8,
+  I9: checkI9,
+  I10: checkI10,
 };
 
-/** Every invariant, in order; those the scenario did not select are `skipped`. A check that throws is a failure with the reason. */
+/**
+ * Every invariant, in order; those the scenario did not select (and that are
+ * not ALWAYS_CHECKED) are `skipped`. A check that throws is a failure with the reason.
+ */
 export function checkInvariants(record: RunRecord): InvariantResult[] {
-  const selected = new Set<InvariantId>(record.scenario.invariants?.length ? record.scenario.invariants : ALL_INVARIANTS);
+  const selected = new Set<InvariantId>([...(record.scenario.invariants?.length ? record.scenario.invariants : ALL_INVARIANTS), ...ALWAYS_CHECKED]);
   return ALL_INVARIANTS.map((id) => {
     if (!selected.has(id)) return skipped(id, 'not selected by the scenario');
     try {

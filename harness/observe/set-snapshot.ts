@@ -8,26 +8,36 @@
 import { keyFingerprint, shardFingerprint } from '../../common/fingerprint.js';
 import type { SetSnapshot } from '../../common/record.js';
 import { combine, subsets } from '../../common/shamir.js';
-import { parseShard, shardSecretName, SHARES, THRESHOLD, type SetPrefix } from '../../common/secrets.js';
+import { shardSecretName, SHARES, THRESHOLD, type SetPrefix } from '../../common/secrets.js';
+import { parseShardStrict } from '../../common/strict-shard.js';
 
 /** The shards of one set found among the current secrets (values stay in memory, never leave this module's callers). */
 export interface SetShards {
   present: number[];
   /** parsed shares by index; an index that exists but does not parse is in `present` but not here */
   shares: Map<number, Uint8Array>;
+  /** why each index that exists did not parse */
+  reasons: Map<number, string>;
 }
+
+/**
+ * Reads with the harness's strict reader, not the manager's: a shard in an
+ * encoding only a lenient reader accepts is not a usable shard here.
+ */
 
 export function collectSet(prefix: SetPrefix, secrets: ReadonlyMap<string, string>): SetShards {
   const present: number[] = [];
   const shares = new Map<number, Uint8Array>();
+  const reasons = new Map<number, string>();
   for (let i = 0; i < SHARES; i++) {
     const strdata = secrets.get(shardSecretName(prefix, i));
     if (strdata === undefined) continue;
     present.push(i);
-    const share = parseShard(strdata);
-    if (share) shares.set(i, share);
+    const parsed = parseShardStrict(strdata);
+    if (parsed.ok) shares.set(i, parsed.share);
+    else reasons.set(i, parsed.reason);
   }
-  return { present, shares };
+  return { present, shares, reasons };
 }
 
 /** Combines shares and returns the key's fingerprint, or undefined when they cannot be combined (duplicate x, unequal lengths). */
@@ -65,7 +75,7 @@ export async function groupSubsetsByKey(shares: ReadonlyMap<number, Uint8Array>)
 
 /** The fingerprint-only snapshot of one set (complete = all five exist and parse; docs/procedure.md). */
 export async function snapshotSet(prefix: SetPrefix, secrets: ReadonlyMap<string, string>): Promise<SetSnapshot> {
-  const { present, shares } = collectSet(prefix, secrets);
+  const { present, shares, reasons } = collectSet(prefix, secrets);
   const shardFps: Record<number, string> = {};
   for (const [i, share] of shares) shardFps[i] = shardFingerprint(share);
   const unparsable = present.filter((i) => !shares.has(i));
@@ -75,7 +85,10 @@ export async function snapshotSet(prefix: SetPrefix, secrets: ReadonlyMap<string
     present,
     shardFps,
   };
-  if (unparsable.length > 0) snapshot.unparsable = unparsable;
+  if (unparsable.length > 0) {
+    snapshot.unparsable = unparsable;
+    snapshot.unparsableReasons = Object.fromEntries(unparsable.map((i) => [i, reasons.get(i) ?? 'unreadable']));
+  }
   const parsedIndices = [...shares.keys()].sort((a, b) => a - b);
   if (parsedIndices.length >= THRESHOLD) {
     const keyFp = await combinedKeyFp(parsedIndices.slice(0, THRESHOLD).map((i) => shares.get(i)!));

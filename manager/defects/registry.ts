@@ -6,6 +6,14 @@
 import type { Behaviour } from '../context.js';
 import { referenceBehaviour } from '../behaviour.js';
 import { UnknownDefectError } from '../errors.js';
+import * as auditLeavesRekeyRunning from './audit-leaves-rekey-running.js';
+import * as auditStepSkipped from './audit-step-skipped.js';
+import * as authenticateRestartsFromFirstShard from './authenticate-restarts-from-first-shard.js';
+import * as backupAfterDelete from './backup-after-delete.js';
+import * as backupBase64WithNewline from './backup-base64-with-newline.js';
+import * as rekeysToThreshold2 from './rekeys-to-threshold-2.js';
+import * as requestConsumedBeforeShardsStored from './request-consumed-before-shards-stored.js';
+import * as unsealGivesUpAfterOneFailure from './unseal-gives-up-after-one-failure.js';
 import * as finalizeClearsMilestonesFirst from './finalize-clears-milestones-first.js';
 import * as noReadbackOfStoredShards from './no-readback-of-stored-shards.js';
 import * as noRequireVerification from './no-require-verification.js';
@@ -30,6 +38,14 @@ const MODULES: Record<string, { description: string; apply(base: Behaviour): Beh
   'no-readback-of-stored-shards': noReadbackOfStoredShards,
   'verified-before-vault-confirms': verifiedBeforeVaultConfirms,
   'stale-rekey-status-after-failover': staleRekeyStatusAfterFailover,
+  'audit-step-skipped': auditStepSkipped,
+  'backup-after-delete': backupAfterDelete,
+  'rekeys-to-threshold-2': rekeysToThreshold2,
+  'unseal-gives-up-after-one-failure': unsealGivesUpAfterOneFailure,
+  'backup-base64-with-newline': backupBase64WithNewline,
+  'request-consumed-before-shards-stored': requestConsumedBeforeShardsStored,
+  'authenticate-restarts-from-first-shard': authenticateRestartsFromFirstShard,
+  'audit-leaves-rekey-running': auditLeavesRekeyRunning,
 };
 
 export const DEFECTS: readonly Defect[] = Object.entries(MODULES).map(([name, m]) => ({ name, description: m.description, apply: m.apply }));

@@ -45,7 +45,7 @@ export async function auditShares(ctx: ManagerContext, label: string, shares: re
 }
 
 export async function auditSet(ctx: ManagerContext, snap: Snapshot, prefix: SetPrefix): Promise<AuditVerdict> {
-  const verdict = await auditShares(ctx, prefix, completeShares(snap.sets[prefix]));
+  const verdict = await ctx.behaviour.auditShares(ctx, prefix, completeShares(snap.sets[prefix]));
   ctx.log.info(`audit of ${prefix}: ${verdict === 'current' ? 'it is the key in use' : 'it is NOT the key in use'}`);
   return verdict;
 }

@@ -4,7 +4,8 @@
  * real custody ledger, with a key feed that switches at `vault-rotated`.
  * Tests then break one thing at a time.
  */
-import type { KeyInEffect, RunRecord, SetAudit, TimelineEvent } from '../../common/record.js';
+import type { KeyInEffect, PolicyAudit, RunRecord, SetAudit, TimelineEvent } from '../../common/record.js';
+import { subsets } from '../../common/shamir.js';
 import { expectedRekeySequence, VAULT_EVENTS } from '../../common/milestones.js';
 import { formatShard, iterationRequestId, parseShardSecretName, ROOT_TOKEN_SECRET } from '../../common/secrets.js';
 import { CustodyLedger } from '../../harness/observe/custody.js';
@@ -21,10 +22,12 @@ export interface SimulationOptions {
   finalSet?: TestSet;
   /** keep the key feed (embedded) or drop it (kind/kubeconfig) */
   feed?: boolean;
+  /** how the manager writes a shard secret's strdata (default: formatShard, Vault's exact form) */
+  encode?: (name: string, share: Uint8Array) => string;
 }
 
 /** Applies one secret milestone to the secrets map; Vault events and `rekey-complete` do not touch secrets. */
-function applySecretEvent(secrets: Map<string, string>, event: string, oldSet: TestSet, newSet: TestSet, requestId: string): boolean {
+function applySecretEvent(secrets: Map<string, string>, event: string, oldSet: TestSet, newSet: TestSet, requestId: string, encode: (name: string, share: Uint8Array) => string): boolean {
   if (event.endsWith('-deleted')) {
     secrets.delete(event.slice(0, -'-deleted'.length));
     return true;
@@ -32,7 +35,7 @@ function applySecretEvent(secrets: Map<string, string>, event: string, oldSet: T
   const shard = parseShardSecretName(event);
   if (shard) {
     const source = shard.prefix === 'cluster-key-bk' ? oldSet : newSet;
-    secrets.set(event, formatShard(source.shares[shard.index]!));
+    secrets.set(event, encode(event, source.shares[shard.index]!));
     return true;
   }
   if (event.startsWith('cluster-rekey-')) {
@@ -67,7 +70,7 @@ export async function simulateRun(oldSet: TestSet, newSet: TestSet, options: Sim
       if (event === 'vault-rotated') keyFeed.push({ t, keyFp: newSet.keyFp });
       continue;
     }
-    if (!applySecretEvent(secrets, event, oldSet, newSet, requestId)) throw new Error(`simulate: unknown event ${event}`);
+    if (!applySecretEvent(secrets, event, oldSet, newSet, requestId, options.encode ?? ((_name, share) => formatShard(share)))) throw new Error(`simulate: unknown event ${event}`);
     if (event === 'cluster-rekey-request') requestedAt = t;
     timeline.push({ t, name: event, source: 'secret' });
     ledger.record(t, event, secrets);
@@ -75,6 +78,12 @@ export async function simulateRun(oldSet: TestSet, newSet: TestSet, options: Sim
   const finalSet = options.finalSet ?? newSet;
   const endedAt = t + STEP;
   const audits = [await subsetAudit(endedAt, finalSet, newSet.keyFp), { t: endedAt + 1, prefix: 'initial', keyFp: oldSet.keyFp, method: 'rekey-audit', current: false } satisfies SetAudit];
+  // what harness/vault-client/policy-audit.ts records for a rekey that kept 5 shares / threshold 3
+  const policy: PolicyAudit = {
+    before: { t: T0, shares: 5, threshold: 3 },
+    after: { t: endedAt + 2, shares: 5, threshold: 3 },
+    belowThreshold: { t: endedAt + 3, size: 2, trials: subsets(5, 2).map((indices) => ({ indices, authenticated: false })) },
+  };
   return {
     version: 1,
     runId: 'sim-0001',
@@ -106,6 +115,7 @@ export async function simulateRun(oldSet: TestSet, newSet: TestSet, options: Sim
     audits,
     faults: [],
     initial: { keyFp: oldSet.keyFp, rootTokenFp: 'abcd1234' },
+    policy,
     final: { secrets: [...secrets.keys()].sort(), rootTokenWorks: true, servers: finalServers() },
     logs: {},
     managerProblems: [],

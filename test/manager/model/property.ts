@@ -14,8 +14,7 @@ import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { formatShard, iterationRequestId, SHARES } from '../../../common/secrets.js';
 import { split } from '../../../common/shamir.js';
-import { shardSetFrom } from '../../../manager/sets.js';
-import { checkCustody, checkFinal, InvariantViolation, rekeyDone, serviceSettled } from './checks.js';
+import { checkConformance, checkCustody, checkFinal, checkWellFormed, InvariantViolation, rekeyDone, serviceSettled, storedSet } from './checks.js';
 import { World } from './world.js';
 
 export type StartState = 'requested' | 'premature-verified';
@@ -31,6 +30,7 @@ abstract class Checked implements Cmd {
   async run(_m: Model, w: World): Promise<void> {
     await this.act(w);
     await checkCustody(w);
+    checkWellFormed(w);
   }
   abstract act(w: World): Promise<void>;
   abstract toString(): string;
@@ -49,6 +49,7 @@ class KillManager extends Checked {
     super();
   }
   async act(w: World) {
+    w.faulted = true;
     await w.passKilledAt(this.at);
   }
   toString() {
@@ -60,6 +61,7 @@ class RestartServer extends Checked {
     super();
   }
   async act(w: World) {
+    w.faulted = true;
     w.vault.restart(this.i);
     w.log.push(`-- restart sva-vault-${this.i}`);
   }
@@ -70,6 +72,7 @@ class RestartServer extends Checked {
 class KillActive extends Checked {
   async act(w: World) {
     if (w.vault.active === undefined) return;
+    w.faulted = true;
     w.log.push(`-- active sva-vault-${w.vault.active} dies`);
     w.vault.restart(w.vault.active);
   }
@@ -98,7 +101,7 @@ export function commandsArb(): fc.Arbitrary<Iterable<Cmd>> {
 export async function bootstrappedWorld(defect?: string): Promise<World> {
   const w = new World(defect);
   for (let i = 0; i < 30; i++) {
-    if (w.vault.key && serviceSettled(w) && shardSetFrom('cluster-key', w.secrets).state === 'complete') return w;
+    if (w.vault.key && serviceSettled(w) && storedSet('cluster-key', w.secrets).state === 'complete') return w;
     await w.pass();
   }
   throw new Error(`setup: the manager did not bootstrap the model cluster\n${w.tail()}`);
@@ -107,7 +110,7 @@ export async function bootstrappedWorld(defect?: string): Promise<World> {
 async function startFrom(start: StartState, defect?: string): Promise<World> {
   const w = await bootstrappedWorld(defect);
   if (start === 'requested') {
-    w.initialShares = shardSetFrom('cluster-key', w.secrets).shares as Uint8Array[];
+    w.initialShares = storedSet('cluster-key', w.secrets).shares;
     w.request(iterationRequestId(0));
     return w;
   }
@@ -125,6 +128,7 @@ export async function settle(w: World): Promise<boolean> {
     if (rekeyDone(w) && serviceSettled(w)) return true;
     await w.pass();
     await checkCustody(w);
+    checkWellFormed(w);
   }
   return rekeyDone(w) && serviceSettled(w);
 }
@@ -138,5 +142,6 @@ export function rekeyProperty(start: StartState, defect?: string) {
     if (start === 'premature-verified') return;
     if (!done) throw new InvariantViolation('I5', `the rekey did not complete within ${SETTLE_PASSES} fault-free passes`, w);
     await checkFinal(w);
+    checkConformance(w);
   });
 }

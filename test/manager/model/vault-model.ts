@@ -22,10 +22,20 @@ export interface ServerModel {
   parts: Uint8Array[];
   /** the key this server's local storage needs to unseal */
   nodeKey: Uint8Array | undefined;
+  /** the shares/threshold that key was split with (what this server's unseal needs) */
+  nodePolicy: SealPolicy;
+}
+
+/** Shares and threshold of a key, as `sys/seal-status` reports them (n, t). */
+export interface SealPolicy {
+  shares: number;
+  threshold: number;
 }
 
 interface RekeyState {
   nonce: string;
+  /** the new key's policy, as rekey/init asked for it */
+  policy: SealPolicy;
   requireVerification: boolean;
   parts: Uint8Array[];
   verificationNonce?: string;
@@ -58,9 +68,11 @@ export class VaultModel {
   active: number | undefined;
   rekey: RekeyState | undefined;
   rotations = 0;
+  /** the policy of the key in effect */
+  policy: SealPolicy = { shares: 5, threshold: 3 };
 
   constructor() {
-    this.servers = [0, 1, 2].map((i) => ({ name: `sva-vault-${i}`, ip: `10.9.0.${10 + i}`, initialized: false, sealed: true, parts: [], nodeKey: undefined }));
+    this.servers = [0, 1, 2].map((i) => ({ name: `sva-vault-${i}`, ip: `10.9.0.${10 + i}`, initialized: false, sealed: true, parts: [], nodeKey: undefined, nodePolicy: { shares: 5, threshold: 3 } }));
   }
 
   index(name: string): number {
@@ -95,7 +107,7 @@ export class VaultModel {
 
   sealStatus(i: number): VaultResponse {
     const s = this.servers[i]!;
-    return ok({ type: 'shamir', initialized: s.initialized, sealed: s.sealed, t: 3, n: 5, progress: s.parts.length, version: VERSION });
+    return ok({ type: 'shamir', initialized: s.initialized, sealed: s.sealed, t: s.nodePolicy.threshold, n: s.nodePolicy.shares, progress: s.parts.length, version: VERSION });
   }
 
   async unseal(i: number, body: { key?: string; reset?: boolean }): Promise<VaultResponse> {
@@ -111,7 +123,7 @@ export class VaultModel {
     if (!s.sealed) return this.sealStatus(i);
     if (hasPart(s.parts, key)) return this.sealStatus(i);
     s.parts.push(key);
-    if (s.parts.length < 3) return this.sealStatus(i);
+    if (s.parts.length < s.nodePolicy.threshold) return this.sealStatus(i);
     const parts = s.parts;
     s.parts = [];
     const combined = await tryCombine(parts);
@@ -119,6 +131,7 @@ export class VaultModel {
     if (!same(combined, s.nodeKey)) return fail(400, `unable to retrieve stored keys: ${AUTH_FAILED}`);
     s.sealed = false;
     s.nodeKey = this.key; // catches up with the cluster once unsealed
+    s.nodePolicy = this.policy;
     if (this.active === undefined) this.active = i;
     return this.sealStatus(i);
   }
@@ -128,9 +141,11 @@ export class VaultModel {
     const key = new Uint8Array(randomBytes(32));
     const parts = await split(key, shares, threshold);
     this.key = key;
+    this.policy = { shares, threshold };
     const s = this.servers[i]!;
     s.initialized = true;
     s.nodeKey = key;
+    s.nodePolicy = this.policy;
     const hex = parts.map((p) => Buffer.from(p).toString('hex'));
     return ok({ keys: hex, keys_base64: parts.map((p) => Buffer.from(p).toString('base64')), root_token: `hvs.${randomBytes(18).toString('base64url')}` });
   }
@@ -140,6 +155,7 @@ export class VaultModel {
     const s = this.servers[i]!;
     s.initialized = true;
     s.nodeKey = this.key;
+    s.nodePolicy = this.policy;
     return ok({ joined: true });
   }
 
@@ -161,10 +177,10 @@ export class VaultModel {
     const body: Record<string, unknown> = {
       nonce: r?.nonce ?? '',
       started: r !== undefined,
-      t: r ? 3 : 0,
-      n: r ? 5 : 0,
+      t: r ? r.policy.threshold : 0,
+      n: r ? r.policy.shares : 0,
       progress: r?.parts.length ?? 0,
-      required: 3,
+      required: this.policy.threshold,
       pgp_fingerprints: null,
       backup: false,
       verification_required: r?.requireVerification ?? false,
@@ -175,7 +191,8 @@ export class VaultModel {
 
   rekeyInit(req: RekeyInitRequest): VaultResponse {
     if (this.rekey) return fail(400, 'rekey already in progress');
-    this.rekey = { nonce: randomUUID(), requireVerification: req.require_verification, parts: [], verifyParts: [] };
+    if (!(req.secret_threshold >= 1 && req.secret_threshold <= req.secret_shares)) return fail(400, 'invalid seal configuration: threshold must be between 1 and the number of shares');
+    this.rekey = { nonce: randomUUID(), policy: { shares: req.secret_shares, threshold: req.secret_threshold }, requireVerification: req.require_verification, parts: [], verifyParts: [] };
     return this.rekeyStatus();
   }
 
@@ -193,14 +210,14 @@ export class VaultModel {
     if (nonce !== r.nonce) return fail(400, `incorrect nonce supplied; nonce for this rekey operation is "${r.nonce}"`);
     if (hasPart(r.parts, key)) return fail(400, 'given key has already been provided during this generation operation');
     r.parts.push(key);
-    if (r.parts.length < 3) return this.rekeyStatus();
+    if (r.parts.length < this.policy.threshold) return this.rekeyStatus();
     const parts = r.parts;
     r.parts = [];
     const combined = await tryCombine(parts);
     if (!combined) return fail(500, 'failed to compute root key: duplicate part detected');
     if (!same(combined, this.key)) return fail(500, `failed to read root key: ${AUTH_FAILED}`);
     const newKey = new Uint8Array(randomBytes(32));
-    const shares = await split(newKey, 5, 3);
+    const shares = await split(newKey, r.policy.shares, r.policy.threshold);
     const body: Record<string, unknown> = {
       nonce: r.nonce,
       complete: true,
@@ -215,7 +232,7 @@ export class VaultModel {
       r.verificationNonce = randomUUID();
       body.verification_nonce = r.verificationNonce;
     } else {
-      this.rotate(newKey);
+      this.rotate(newKey, r.policy);
     }
     return ok(body);
   }
@@ -223,7 +240,7 @@ export class VaultModel {
   rekeyVerifyStatus(): VaultResponse {
     const r = this.rekey;
     if (!r) return fail(400, 'no rekey configuration found');
-    return ok({ nonce: r.verificationNonce ?? '', started: r.verificationNonce !== undefined, t: 3, n: 5, progress: r.verifyParts.length });
+    return ok({ nonce: r.verificationNonce ?? '', started: r.verificationNonce !== undefined, t: r.policy.threshold, n: r.policy.shares, progress: r.verifyParts.length });
   }
 
   async rekeyVerify(keyText: string, nonce: string): Promise<VaultResponse> {
@@ -235,7 +252,7 @@ export class VaultModel {
     if (nonce !== r.verificationNonce) return fail(400, `incorrect nonce supplied; nonce for this verify operation is "${r.verificationNonce}"`);
     if (hasPart(r.verifyParts, key)) return fail(400, 'given key has already been provided during this verify operation');
     r.verifyParts.push(key);
-    if (r.verifyParts.length < 3) return this.rekeyVerifyStatus();
+    if (r.verifyParts.length < r.policy.threshold) return this.rekeyVerifyStatus();
     const parts = r.verifyParts;
     r.verifyParts = [];
     const combined = await tryCombine(parts);
@@ -244,15 +261,20 @@ export class VaultModel {
       return combined ? fail(400, 'rekey verification failed; incorrect key shares supplied') : fail(500, 'failed to compute key for verification: duplicate part detected');
     }
     const answer = ok({ nonce, complete: true });
-    this.rotate(r.pendingKey!);
+    this.rotate(r.pendingKey!, r.policy);
     return answer;
   }
 
   /** The new key takes effect: every unsealed server switches; sealed ones keep needing the old key. */
-  private rotate(newKey: Uint8Array): void {
+  private rotate(newKey: Uint8Array, policy: SealPolicy): void {
     this.key = newKey;
+    this.policy = policy;
     this.rekey = undefined;
     this.rotations++;
-    for (const s of this.servers) if (!s.sealed && s.initialized) s.nodeKey = newKey;
+    for (const s of this.servers) {
+      if (s.sealed || !s.initialized) continue;
+      s.nodeKey = newKey;
+      s.nodePolicy = policy;
+    }
   }
 }

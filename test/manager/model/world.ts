@@ -11,7 +11,7 @@ import { behaviourFor } from '../../../manager/defects/registry.js';
 import { SecretExistsError, VaultUnreachableError } from '../../../manager/errors.js';
 import { createLogger } from '../../../manager/log.js';
 import { runPassLogged, type PassResult } from '../../../manager/pass.js';
-import type { Pods, SecretStore, VaultApi, VaultTarget } from '../../../manager/ports.js';
+import type { Pods, SecretStore, VaultApi, VaultResponse, VaultTarget } from '../../../manager/ports.js';
 import { isProcedureSecret } from '../../../common/secrets.js';
 import { VaultModel } from './vault-model.js';
 
@@ -43,6 +43,16 @@ export class World {
   /** cluster-key shards when the first rekey was requested (for I3) */
   initialShares: Uint8Array[] | undefined;
   requests = 0;
+  /**
+   * The milestone timeline as the harness's observers would see it (secret
+   * creations and deletions; Vault events as the double's feed names them),
+   * stamped with a step counter, for I8.
+   */
+  readonly events: { name: string; t: number }[] = [];
+  /** a kill, restart or failover happened (I8 judges fault-free runs only) */
+  faulted = false;
+  /** the rekey running in Vault began while cluster-rekey-shuffle existed: the manager's audit (the feed's rule) */
+  private auditing = false;
 
   constructor(readonly defect?: string) {}
 
@@ -58,8 +68,14 @@ export class World {
         this.budget.tick();
         if (secrets.has(name)) throw new SecretExistsError(name);
         secrets.set(name, strdata);
+        this.note(name);
       },
-      delete: async (name) => (this.budget.tick(), secrets.delete(name)),
+      delete: async (name) => {
+        this.budget.tick();
+        const existed = secrets.delete(name);
+        if (existed) this.note(`${name}-deleted`);
+        return existed;
+      },
       list: async () => {
         this.budget.tick();
         return new Map([...secrets].filter(([n]) => isProcedureSecret(n)));
@@ -92,12 +108,43 @@ export class World {
       init: async (t, n, k) => direct(t, (i) => v.init(i, n, k)),
       raftJoin: async (t) => direct(t, (i) => v.raftJoin(i)),
       rekeyStatus: async (t) => forwarded(t, () => v.rekeyStatus()),
-      rekeyInit: async (t, req) => forwarded(t, () => v.rekeyInit(req)),
-      rekeyCancel: async (t) => forwarded(t, () => v.rekeyCancel()),
-      rekeyUpdate: async (t, key, nonce) => forwarded(t, () => v.rekeyUpdate(key, nonce)),
+      rekeyInit: async (t, req) => this.feedInit(await forwarded(t, () => v.rekeyInit(req))),
+      rekeyCancel: async (t) => {
+        const running = v.rekey !== undefined;
+        const res = await forwarded(t, () => v.rekeyCancel());
+        if (running && res.status < 300 && !this.auditing) this.note('vault-rekey-cancelled');
+        return res;
+      },
+      rekeyUpdate: async (t, key, nonce) => this.feedUpdate(await forwarded(t, () => v.rekeyUpdate(key, nonce))),
       rekeyVerifyStatus: async (t) => forwarded(t, () => v.rekeyVerifyStatus()),
-      rekeyVerify: async (t, key, nonce) => forwarded(t, () => v.rekeyVerify(key, nonce)),
+      rekeyVerify: async (t, key, nonce) => this.feedVerify(await forwarded(t, () => v.rekeyVerify(key, nonce))),
     };
+  }
+
+  note(name: string): void {
+    this.events.push({ name, t: this.events.length + 1 });
+  }
+
+  private feedInit(res: VaultResponse): VaultResponse {
+    if (res.status !== 200) return res;
+    this.auditing = this.secrets.has('cluster-rekey-shuffle');
+    this.note(this.auditing ? 'vault-audit-started' : 'vault-rekey-started');
+    return res;
+  }
+
+  private feedUpdate(res: VaultResponse): VaultResponse {
+    if (res.status !== 200) return res;
+    if (res.body?.complete === true) {
+      this.note(this.auditing ? 'vault-audit-complete' : 'vault-auth-complete');
+      if (!this.auditing && typeof res.body.verification_nonce !== 'string') this.note('vault-rotated');
+    } else if (!this.auditing) this.note(`vault-auth-progress-${res.body?.progress}`);
+    return res;
+  }
+
+  private feedVerify(res: VaultResponse): VaultResponse {
+    if (res.status !== 200) return res;
+    this.note(res.body?.complete === true ? 'vault-rotated' : `vault-verify-progress-${res.body?.progress}`);
+    return res;
   }
 
   private pods(): Pods {
@@ -153,6 +200,7 @@ export class World {
     const inProgress = ['cluster-rekey-request', 'cluster-rekey-verified', 'cluster-rekey-shuffle', 'cluster-rekey-audit'].some((n) => this.secrets.has(n));
     if (inProgress) return false;
     this.secrets.set('cluster-rekey-request', id);
+    this.note('cluster-rekey-request');
     this.requests++;
     return true;
   }
