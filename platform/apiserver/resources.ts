@@ -88,6 +88,25 @@ function prepareSecret(obj: KubeObject, previous: KubeObject | undefined): void 
   if (previous && previous.type !== obj.type) throw invalid('Secret', name, 'type', 'field is immutable');
 }
 
+// --- configmaps: minimal validation (keys as for Secrets; data strings, binaryData base64) ---
+function prepareConfigMap(obj: KubeObject): void {
+  const name = obj.metadata.name;
+  for (const field of ['data', 'binaryData'] as const) {
+    const value = obj[field];
+    if (value === undefined || value === null) {
+      delete obj[field];
+      continue;
+    }
+    if (!isPlainObject(value)) throw badRequest(`ConfigMap.${field} must be an object of strings`);
+    for (const [key, v] of Object.entries(value)) {
+      if (typeof v !== 'string') throw badRequest(`ConfigMap.${field}["${key}"] must be a string`);
+      if (field === 'binaryData' && !BASE64_RE.test(v)) throw badRequest(`ConfigMap.binaryData["${key}"]: illegal base64 data`);
+      if (!DATA_KEY_RE.test(key)) throw invalid('ConfigMap', name, `${field}[${key}]`, 'a valid config key must consist of alphanumeric characters, "-", "_" or "."');
+    }
+  }
+}
+// --- end configmaps ---------------------------------------------------------------------
+
 function preparePod(obj: KubeObject): void {
   if (obj.spec !== undefined && !isPlainObject(obj.spec)) throw badRequest('Pod.spec must be an object');
   if (obj.status !== undefined && !isPlainObject(obj.status)) throw badRequest('Pod.status must be an object');
@@ -103,6 +122,16 @@ export const builtinResources: ResourceDef[] = [
     fields: { ...metaFields, type: (o) => path(o, 'type') },
     prepare: prepareSecret,
   },
+  // --- configmaps: minimal entry (added with the node agent's configMap volumes; a fuller
+  // definition may replace this block) -------------------------------------------------
+  {
+    name: 'configmaps',
+    kind: 'ConfigMap',
+    shortNames: ['cm'],
+    fields: { ...metaFields },
+    prepare: prepareConfigMap,
+  },
+  // --- end configmaps ---------------------------------------------------------------------
   {
     name: 'pods',
     kind: 'Pod',
