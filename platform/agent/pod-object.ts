@@ -21,7 +21,8 @@ export interface PodIdentity {
 }
 
 export type ContainerState =
-  | { kind: 'creating' }
+  /** not started yet: volumes not ready (ContainerCreating) or the start itself failed */
+  | { kind: 'creating'; reason?: string; message?: string }
   | { kind: 'running'; startedAt: number; pid: number }
   | { kind: 'backoff'; delayMs: number }
   | { kind: 'node-down' }
@@ -70,7 +71,7 @@ export function newPodObject(id: PodIdentity, createdAt: number): PodObject {
 function containerStateObject(state: ContainerState): Record<string, unknown> {
   switch (state.kind) {
     case 'creating':
-      return { waiting: { reason: 'ContainerCreating' } };
+      return { waiting: { reason: state.reason ?? 'ContainerCreating', ...(state.message ? { message: state.message } : {}) } };
     case 'running':
       return { running: { startedAt: iso(state.startedAt) } };
     case 'backoff':
