@@ -17,8 +17,15 @@ export interface ExecResult {
 
 const OUTPUT_CAP = 64 * 1024;
 
-export function runToCompletion(argv: string[], options: { env: Record<string, string>; cwd: string; timeoutMs: number }): Promise<ExecResult> {
-  return new Promise((resolve) => {
+export interface RunningExec {
+  done: Promise<ExecResult>;
+  /** SIGKILLs the command's process group (e.g. its pod is going away) */
+  kill(): void;
+}
+
+export function runToCompletion(argv: string[], options: { env: Record<string, string>; cwd: string; timeoutMs: number }): RunningExec {
+  let kill = () => {};
+  const done = new Promise<ExecResult>((resolve) => {
     const [program, ...args] = argv;
     const child = spawn(program!, args, { env: options.env, cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -41,6 +48,7 @@ export function runToCompletion(argv: string[], options: { env: Record<string, s
         /* already gone */
       }
     };
+    kill = killGroup;
     const timer = setTimeout(() => {
       timedOut = true;
       killGroup();
@@ -57,4 +65,5 @@ export function runToCompletion(argv: string[], options: { env: Record<string, s
       resolve({ exitCode: code, signal, timedOut, stdout: text(out), stderr: text(err) });
     });
   });
+  return { done, kill: () => kill() };
 }

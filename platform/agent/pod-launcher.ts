@@ -14,6 +14,7 @@ import type { PodIdentity } from './pod-object.js';
 import { POD_HOME, podMountRequests } from './pod-sandbox.js';
 import { planMounts, type MountOp } from './sandbox/mount-plan.js';
 import { sandboxArgv } from './sandbox/launch.js';
+import { execIntoArgv } from './sandbox/unshare.js';
 import type { InClusterApi, PodDnsFiles, PodStorePort, SandboxRuntime } from './types.js';
 import { isSandboxed } from './workload-spec.js';
 
@@ -83,24 +84,44 @@ export class PodLauncher {
     this.env = { ...this.id.env, ...(api ? inClusterEnv(api) : {}), HOME: POD_HOME, HOSTNAME: this.id.name };
   }
 
-  private start(command: string[]): ProcessStart {
+  /** The marker an unshare sandbox writes once its mounts are done (in the per-run folder, so a restart starts without it). */
+  private readyFile(pid: number | string): string {
+    return path.join(this.podDir, 'run', `sandbox-ready-${pid}`);
+  }
+
+  private start(command: string[], readyFilePrefix?: string): ProcessStart {
     const program = resolveProgram(command);
     const cwd = this.id.workload.cwd;
     if (!this.sandboxed) return { argv: program, cwd: cwd ?? this.ctx.defaultCwd, env: this.env };
     if (!this.ops || !this.ctx.sandbox) throw new Error(`pod ${this.id.name}: sandbox not prepared`);
     const argv = sandboxArgv(
-      { runtime: this.ctx.sandbox, ops: this.ops, hostname: this.id.name, cwd: cwd ?? '/', rootDir: path.join(this.podDir, 'root-mount') },
+      {
+        runtime: this.ctx.sandbox,
+        ops: this.ops,
+        hostname: this.id.name,
+        cwd: cwd ?? '/',
+        rootDir: path.join(this.podDir, 'root-mount'),
+        ...(readyFilePrefix ? { readyFilePrefix } : {}),
+      },
       program,
     );
     return { argv, cwd: '/', env: this.env };
   }
 
   container(): ProcessStart {
-    return this.start(this.id.command);
+    // the script's own pid is the container's: unshare and sh exec, never fork
+    return this.start(this.id.command, this.ctx.sandbox?.kind === 'unshare' ? this.readyFile('') : undefined);
   }
 
-  /** A command in the pod's view (after the first prepareRun for a sandboxed pod). */
-  exec(command: string[]): ProcessStart {
+  /**
+   * A command in the pod's view (after the first prepareRun for a sandboxed pod).
+   * Under unshare it joins the running container's sandbox once that is built;
+   * bwrap builds a fresh one with the same plan in milliseconds.
+   */
+  exec(command: string[], containerPid?: number): ProcessStart {
+    const sandbox = this.ctx.sandbox;
+    if (this.sandboxed && sandbox?.kind === 'unshare' && sandbox.nsenter && containerPid && fs.existsSync(this.readyFile(containerPid)))
+      return { argv: execIntoArgv(sandbox.nsenter, containerPid, sandbox.env, this.id.workload.cwd ?? '/', resolveProgram(command)), cwd: '/', env: this.env };
     return this.start(command);
   }
 

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { nowMs } from '../../common/clock.js';
 import { RestartBackoff } from './backoff.js';
 import { ContainerProcess, type ContainerExit } from './container.js';
-import { runToCompletion, type ExecResult } from './exec-runner.js';
+import { runToCompletion, type ExecResult, type RunningExec } from './exec-runner.js';
 import { PodLauncher, type LaunchContext } from './pod-launcher.js';
 import { applyContainerStatus, type ContainerState, type ContainerView, type PodIdentity } from './pod-object.js';
 import { VolumeNotReady } from './pod-volumes.js';
@@ -41,6 +41,8 @@ export class PodRuntime {
   private readiness?: ProbeWorker;
   private liveness?: ProbeWorker;
   private livenessKillTimer?: NodeJS.Timeout;
+  /** probes and agent-API execs still running: they end before the pod's folders are removed */
+  private readonly execs = new Set<RunningExec>();
 
   constructor(
     private readonly ctx: PodContext,
@@ -75,7 +77,7 @@ export class PodRuntime {
   private get ready(): boolean {
     const alive = this.state.kind === 'running' && !this.terminating && this.ctx.nodeIsUp(this.id.node);
     const tcpReady = this.id.workload.readiness === undefined || this.probePassed;
-    return alive && tcpReady && (this.readiness === undefined || this.readiness.current === 'success');
+    return alive && tcpReady && (this.id.workload.readinessProbe === undefined || this.readiness?.current === 'success');
   }
 
   private view(): ContainerView {
@@ -150,8 +152,18 @@ export class PodRuntime {
   /** Runs a command in the pod's view (sandbox, env, cwd), like `kubectl exec`. */
   exec(command: string[], timeoutMs: number): Promise<ExecResult> | undefined {
     if (!this.container?.running || this.terminating) return undefined;
-    const start = this.launcher.exec(command);
-    return runToCompletion(start.argv, { env: start.env, cwd: start.cwd, timeoutMs });
+    const start = this.launcher.exec(command, this.container.pid);
+    const run = runToCompletion(start.argv, { env: start.env, cwd: start.cwd, timeoutMs });
+    this.execs.add(run);
+    void run.done.then(() => this.execs.delete(run));
+    return run.done;
+  }
+
+  /** Kills every exec still running and waits until they are gone. */
+  private async endExecs(): Promise<void> {
+    const running = [...this.execs];
+    for (const run of running) run.kill();
+    await Promise.all(running.map((r) => r.done));
   }
 
   private async attempt(probe: Probe, timeoutMs: number): Promise<ProbeAttempt> {
@@ -282,6 +294,7 @@ export class PodRuntime {
     const container = this.container;
     if (!container?.running) {
       this.publish();
+      await this.endExecs();
       return;
     }
     this.publish();
@@ -294,6 +307,7 @@ export class PodRuntime {
       container.signalGroup('SIGKILL');
       await container.exited;
     }
+    await this.endExecs();
   }
 
   /** Removes the pod's folders once its object is gone. */

@@ -176,6 +176,8 @@ export interface SandboxRuntime {
   tool: string;
   /** absolute path of coreutils env (resets the pod program's signal dispositions) */
   env: string;
+  /** unshare only: util-linux nsenter, to run execs in a running container's namespaces (absent: each exec builds its own) */
+  nsenter?: string;
 }
 
 /** Where a namespace's DNS files live on the host (platform/dns/); the folder exists once this returns. */

@@ -86,7 +86,8 @@ export function chooseSandbox(options: SandboxToolOptions = {}): SandboxRuntime 
       problems.push(`bwrap (${bwrap ?? 'not on PATH'}): ${problem}`);
     } else {
       const problem = unshareProblem(unshare, env, isRoot);
-      if (!problem) return { kind, tool: unshare!, env };
+      const nsenter = findOnPath('nsenter');
+      if (!problem) return { kind, tool: unshare!, env, ...(nsenter ? { nsenter } : {}) };
       problems.push(`unshare (${unshare ?? 'not on PATH'}): ${problem}`);
     }
   }

@@ -28,6 +28,8 @@ export interface SandboxInstance {
   cwd: string;
   /** unshare only: an empty host folder the tmpfs root is mounted on inside the namespace */
   rootDir: string;
+  /** unshare only: the script creates `<prefix><its pid>` once its mounts are done */
+  readyFilePrefix?: string;
 }
 
 const IGNORED_BY_MONITOR = 'TERM INT HUP QUIT USR1 USR2';
@@ -54,6 +56,12 @@ export function sandboxArgv(instance: SandboxInstance, command: string[]): strin
       ...command,
     ];
   }
-  const script = unshareScript(instance.ops, { rootDir: instance.rootDir, hostname: instance.hostname, env: runtime.env, cwd: instance.cwd });
+  const script = unshareScript(instance.ops, {
+    rootDir: instance.rootDir,
+    hostname: instance.hostname,
+    env: runtime.env,
+    cwd: instance.cwd,
+    ...(instance.readyFilePrefix ? { readyFilePrefix: instance.readyFilePrefix } : {}),
+  });
   return [runtime.tool, '--mount', '--uts', '--propagation', 'private', '--', '/bin/sh', '-c', script, 'rekey-chaos-sandbox', ...command];
 }

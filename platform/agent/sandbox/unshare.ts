@@ -3,6 +3,11 @@
  * sh script in the new namespaces that builds the plan under a tmpfs mounted
  * on a per-pod folder, sets the hostname, and `chroot`s into it with exec, so
  * the pod's program ends up as the very process the agent spawned.
+ *
+ * Every path after the tmpfs mount is relative to the working directory,
+ * which is the tmpfs root itself: should the host folder go away meanwhile
+ * (the pod being removed), the script keeps building inside its own tmpfs and
+ * can never recreate folders on the host.
  */
 import type { MountOp } from './mount-plan.js';
 
@@ -18,12 +23,14 @@ export interface UnshareScriptOptions {
   /** absolute path of coreutils env */
   env: string;
   cwd: string;
+  /** `<prefix><pid>` is written (empty) on the host once the mounts are done: execs may then join this sandbox (execIntoArgv) */
+  readyFilePrefix?: string;
 }
 
 /** The script `sh -c` runs; the pod's argv follows as "$@". */
 export function unshareScript(ops: MountOp[], o: UnshareScriptOptions): string {
-  const r = (p: string) => shQuote(o.rootDir + p);
-  const lines = ['set -e', `mount -t tmpfs -o mode=0755 rekey-chaos-pod ${shQuote(o.rootDir)}`];
+  const r = (p: string) => shQuote(`.${p}`);
+  const lines = ['set -e', `mount -t tmpfs -o mode=0755 rekey-chaos-pod ${shQuote(o.rootDir)}`, `cd ${shQuote(o.rootDir)}`];
   for (const op of ops) {
     switch (op.op) {
       case 'dir':
@@ -50,6 +57,17 @@ export function unshareScript(ops: MountOp[], o: UnshareScriptOptions): string {
     }
   }
   lines.push(`echo ${shQuote(o.hostname)} > /proc/sys/kernel/hostname`);
-  lines.push(`exec chroot ${shQuote(o.rootDir)} ${shQuote(o.env)} --default-signal --chdir=${shQuote(o.cwd)} "$@"`);
+  if (o.readyFilePrefix) lines.push(`: > ${shQuote(o.readyFilePrefix)}"$$"`);
+  lines.push(`exec chroot . ${shQuote(o.env)} --default-signal --chdir=${shQuote(o.cwd)} "$@"`);
   return lines.join('\n');
+}
+
+/**
+ * An exec in a running unshare sandbox: join its mount and UTS namespaces and
+ * its root (the chroot) with nsenter, instead of building the whole plan
+ * again, which costs one `mount` process per entry — too slow for a probe
+ * with a one-second timeout.
+ */
+export function execIntoArgv(nsenter: string, pid: number, env: string, cwd: string, command: string[]): string[] {
+  return [nsenter, '--target', String(pid), '--mount', '--uts', '--root', '--', env, '--default-signal', `--chdir=${cwd}`, ...command];
 }

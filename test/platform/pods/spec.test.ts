@@ -175,10 +175,14 @@ describe('pods: the sandbox mount plan', () => {
     const args = bwrapMountArgs(ops);
     expect(args.join(' ')).to.include('--dir /opt').and.include('--ro-bind /state/cm /opt/script').and.include('--proc /proc').and.include('--dev /dev');
     const script = unshareScript(ops, { rootDir: "/state/root'x", hostname: 'mgr-0', env: '/usr/bin/env', cwd: '/' });
-    expect(script).to.include(`mount --rbind '/state/cm' '/state/root'\\''x/opt/script'`);
-    expect(script).to.include(`mount -o remount,bind,ro '/state/root'\\''x/opt/script'`);
-    expect(script).to.include(`ln -s '/run/cluster-dns/hosts' '/state/root'\\''x/etc/hosts'`);
-    expect(script.split('\n').pop()).to.equal(`exec chroot '/state/root'\\''x' '/usr/bin/env' --default-signal --chdir='/' "$@"`);
+    const lines = script.split('\n');
+    // everything after the tmpfs mount is relative to it (the working directory), never to the host folder
+    expect(lines.slice(0, 3)).to.deep.equal(['set -e', `mount -t tmpfs -o mode=0755 rekey-chaos-pod '/state/root'\\''x'`, `cd '/state/root'\\''x'`]);
+    expect(lines).to.include(`mount --rbind '/state/cm' './opt/script'`);
+    expect(lines).to.include(`mount -o remount,bind,ro './opt/script'`);
+    expect(lines).to.include(`ln -s '/run/cluster-dns/hosts' './etc/hosts'`);
+    expect(lines.slice(3).filter((l) => l.includes('/state/root'))).to.deep.equal([]);
+    expect(lines.pop()).to.equal(`exec chroot . '/usr/bin/env' --default-signal --chdir='/' "$@"`);
   });
 });
 
