@@ -21,7 +21,7 @@ import { ObjectStore } from './apiserver/store.js';
 import { podKubeconfigPath, POD_KUBECONFIG_CLUSTER, writeKubeconfig } from './apiserver/kubeconfig.js';
 import { NodeAgent } from './agent/agent.js';
 import { AGENT_API_PREFIX, handleAgentApi } from './agent/agent-api.js';
-import { proxyAddress } from './agent/ip-pool.js';
+import { clusterDnsAddress, proxyAddress } from './agent/ip-pool.js';
 import { agentLogProvider } from './agent/pod-logs.js';
 import { ServiceProxy, VAULT_SERVER_SELECTOR } from './agent/service-proxy.js';
 import { attachAgentToStore, podStoreOf } from './agent/store-adapter.js';
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   const dns = new ClusterDns({
     stateDir,
     services,
+    nameservers: [clusterDnsAddress(config.ipBase)],
     listPods: () =>
       store
         .list('pods', undefined)

@@ -11,6 +11,16 @@
  * 1024), and a DNS wire-format server is more code than the records need.
  * The files work for root and for any user, and a change is one rename.
  *
+ * resolv.conf names a nameserver where nothing answers (`<ipBase>.3`, see
+ * docs/architecture.md), so a DNS query is refused at once. That matters
+ * because `getent hosts` (gethostbyname2) asks for IPv6 first, and a
+ * cluster name with only an IPv4 line makes glibc go on to DNS for AAAA:
+ * kube-dns would answer "no such record" at once; an unrelated host
+ * nameserver may be slow or unreachable, which would stall every such
+ * lookup for seconds. getaddrinfo (curl, kubectl, `getent ahosts`) never
+ * leaves the file for a cluster name. The embedded cluster does not forward
+ * other names to the host's DNS.
+ *
  * Updates: every pod change in the store (a watch in the daemon) schedules a
  * rewrite on the next turn of the event loop, so a delete and the recreate
  * that follows in the same turn make one write; a file is only rewritten when
@@ -21,15 +31,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeAtomically } from '../agent/state-files.js';
 import type { PodDnsFiles } from '../agent/types.js';
-import { hostsFile, nameserversOf, nsswitchConf, resolvConf, type DnsPod, type DnsService } from './hosts-file.js';
+import { hostsFile, nsswitchConf, resolvConf, type DnsPod, type DnsService } from './hosts-file.js';
 
 export interface ClusterDnsOptions {
   stateDir: string;
   services: DnsService[];
   /** every pod of every namespace, as the store has it now */
   listPods(): DnsPod[];
-  /** the host's files (defaults: /etc/resolv.conf and /etc/nsswitch.conf) */
-  hostResolvConf?: string;
+  /** resolv.conf's nameservers (the daemon gives the cluster DNS address, where nothing answers) */
+  nameservers: string[];
+  /** the host's nsswitch.conf (default: /etc/nsswitch.conf), kept but for its hosts line */
   hostNsswitchConf?: string;
   log?: (line: string) => void;
 }
@@ -48,13 +59,11 @@ export function dnsFolder(stateDir: string, namespace: string): string {
 
 export class ClusterDns implements PodDnsFiles {
   private readonly written = new Map<string, string>();
-  private readonly nameservers: string[];
   private readonly nsswitch: string;
   private pending?: NodeJS.Immediate;
   private closed = false;
 
   constructor(private readonly options: ClusterDnsOptions) {
-    this.nameservers = nameserversOf(options.hostResolvConf ?? readOptional('/etc/resolv.conf'));
     this.nsswitch = nsswitchConf(options.hostNsswitchConf ?? readOptional('/etc/nsswitch.conf'));
   }
 
@@ -63,7 +72,7 @@ export class ClusterDns implements PodDnsFiles {
     const dir = dnsFolder(this.options.stateDir, namespace);
     if (!this.written.has(namespace)) {
       fs.mkdirSync(dir, { recursive: true });
-      writeAtomically(path.join(dir, 'resolv.conf'), resolvConf(namespace, this.nameservers), 0o644);
+      writeAtomically(path.join(dir, 'resolv.conf'), resolvConf(namespace, this.options.nameservers), 0o644);
       writeAtomically(path.join(dir, 'nsswitch.conf'), this.nsswitch, 0o644);
       this.writeHosts(namespace, this.options.listPods());
     }

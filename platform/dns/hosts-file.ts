@@ -83,10 +83,3 @@ export function nsswitchConf(hostContent: string | undefined): string {
   while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
   return [...lines, 'hosts: files dns', ''].join('\n');
 }
-
-export function nameserversOf(resolvConfContent: string | undefined): string[] {
-  return (resolvConfContent ?? '')
-    .split('\n')
-    .map((l) => /^\s*nameserver\s+(\S+)/.exec(l)?.[1])
-    .filter((ns): ns is string => ns !== undefined);
-}
