@@ -114,13 +114,23 @@ export class PodLauncher {
   }
 
   /**
+   * True once the container's sandbox is built and its program runs. Under unshare
+   * the mount script may still be working for a while after the spawn (one `mount`
+   * process per entry): probes wait for it, as kubelet probes a started container.
+   */
+  containerReady(containerPid: number): boolean {
+    if (!this.sandboxed || this.ctx.sandbox?.kind !== 'unshare') return true;
+    return fs.existsSync(this.readyFile(containerPid));
+  }
+
+  /**
    * A command in the pod's view (after the first prepareRun for a sandboxed pod).
    * Under unshare it joins the running container's sandbox once that is built;
    * bwrap builds a fresh one with the same plan in milliseconds.
    */
   exec(command: string[], containerPid?: number): ProcessStart {
     const sandbox = this.ctx.sandbox;
-    if (this.sandboxed && sandbox?.kind === 'unshare' && sandbox.nsenter && containerPid && fs.existsSync(this.readyFile(containerPid)))
+    if (this.sandboxed && sandbox?.kind === 'unshare' && sandbox.nsenter && containerPid && this.containerReady(containerPid))
       return { argv: execIntoArgv(sandbox.nsenter, containerPid, sandbox.env, this.id.workload.cwd ?? '/', resolveProgram(command)), cwd: '/', env: this.env };
     return this.start(command);
   }

@@ -25,6 +25,7 @@ export interface PodContext extends LaunchContext {
 const READINESS_POLL_MS = 50;
 /** how often a pod waiting for a configMap / secret looks again (kubelet retries its volume setup too) */
 const VOLUME_RETRY_MS = 200;
+const SANDBOX_READY_POLL_MS = 20;
 
 export class PodRuntime {
   private container?: ContainerProcess;
@@ -41,6 +42,7 @@ export class PodRuntime {
   private readiness?: ProbeWorker;
   private liveness?: ProbeWorker;
   private livenessKillTimer?: NodeJS.Timeout;
+  private probeStartTimer?: NodeJS.Timeout;
   /** probes and agent-API execs still running: they end before the pod's folders are removed */
   private readonly execs = new Set<RunningExec>();
 
@@ -177,6 +179,14 @@ export class PodRuntime {
 
   private startProbes(container: ContainerProcess): void {
     const { readinessProbe, livenessProbe } = this.id.workload;
+    if (!readinessProbe && !livenessProbe) return;
+    if (!this.launcher.containerReady(container.pid)) {
+      // the sandbox is still being built: initialDelaySeconds counts from the program's start
+      this.probeStartTimer = setTimeout(() => {
+        if (this.container === container && container.running && !this.terminating) this.startProbes(container);
+      }, SANDBOX_READY_POLL_MS);
+      return;
+    }
     if (readinessProbe) {
       this.readiness = new ProbeWorker(readinessProbe, 'failure', (t) => this.attempt(readinessProbe, t), () => {
         if (this.container === container) this.publish();
@@ -192,6 +202,7 @@ export class PodRuntime {
   }
 
   private stopProbes(): void {
+    clearTimeout(this.probeStartTimer);
     this.readiness?.stop();
     this.liveness?.stop();
     this.readiness = undefined;

@@ -130,7 +130,7 @@ for (const tool of TOOLS) {
       await cluster.agent.putWorkload(
         bashWorkload('live', script, {
           // /workdir exists only inside the sandbox: run anywhere else, this probe fails from the start
-          livenessProbe: { exec: { command: ['sh', '-c', 'test -e /workdir/healthy && echo ok >> /workdir/probes'] }, periodSeconds: 0.2, failureThreshold: 2 },
+          livenessProbe: { exec: { command: ['sh', '-c', 'test -e /workdir/healthy && echo ok >> /workdir/probes'] }, periodSeconds: 0.2, timeoutSeconds: 5, failureThreshold: 2 },
           terminationGracePeriodSeconds: 1,
         }),
       );
@@ -150,7 +150,7 @@ for (const tool of TOOLS) {
 
     it('an exec readiness probe drives the Ready condition', async () => {
       await cluster.agent.putWorkload(
-        bashWorkload('ready', 'sleep infinity & wait', { readinessProbe: { exec: { command: ['test', '-e', '/workdir/ready'] }, periodSeconds: 0.2, failureThreshold: 1 } }),
+        bashWorkload('ready', 'sleep infinity & wait', { readinessProbe: { exec: { command: ['test', '-e', '/workdir/ready'] }, periodSeconds: 0.2, timeoutSeconds: 5, failureThreshold: 1 } }),
       );
       const readyCondition = (p: Awaited<ReturnType<CoreV1Api['readNamespacedPod']>>) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
       const running = await waitForPod(core, 'ready-0', (p) => containerStatus(p)?.state?.running !== undefined, 'running');
