@@ -55,12 +55,17 @@ export function newPodObject(id: PodIdentity, createdAt: number): PodObject {
       hostname: id.name,
       restartPolicy: 'Always',
       terminationGracePeriodSeconds: id.workload.terminationGracePeriodSeconds ?? 30,
+      // the Kubernetes-shaped fields as given, so `kubectl get pod -o yaml` shows what the pod runs with
+      ...(id.workload.volumes ? { volumes: id.workload.volumes } : {}),
       containers: [
         {
           name: id.containerName,
           image: 'rekey-chaos/embedded-process',
           command: id.command,
           env: Object.entries(id.env).map(([name, value]) => ({ name, value })),
+          ...(id.workload.volumeMounts ? { volumeMounts: id.workload.volumeMounts } : {}),
+          ...(id.workload.livenessProbe ? { livenessProbe: id.workload.livenessProbe } : {}),
+          ...(id.workload.readinessProbe ? { readinessProbe: id.workload.readinessProbe } : {}),
         },
       ],
     },

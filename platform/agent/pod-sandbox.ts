@@ -59,7 +59,7 @@ export function podMountRequests(fs: PodFilesystem): MountRequest[] {
     out.push({ kind: 'bind', target: mount.mountPath, source, readOnly: projected || mount.readOnly === true });
   }
   for (const file of fs.hostFiles) {
-    if ([ '/tmp', POD_HOME, ...fs.volumeMounts.map((m) => m.mountPath)].some((hidden) => isWithin(file, hidden)))
+    if (['/tmp', POD_HOME, ...fs.volumeMounts.map((m) => m.mountPath)].some((hidden) => isWithin(file, hidden)))
       out.push({ kind: 'bind', target: file, source: file, readOnly: true });
   }
   return out;

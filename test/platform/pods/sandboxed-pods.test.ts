@@ -71,6 +71,8 @@ for (const tool of TOOLS) {
       );
       const waiting = await waitForPod(core, 'volumes-0', (p) => containerStatus(p)?.state?.waiting?.message?.includes(`configmap "${cm}" not found`) === true, 'pod waiting for its configMap');
       expect(containerStatus(waiting)!.state!.waiting!.reason).to.equal('ContainerCreating');
+      expect(waiting.spec?.volumes?.map((v) => v.name)).to.deep.equal(['config', 'ca', 'optional']);
+      expect(waiting.spec?.containers[0]?.volumeMounts?.[1]).to.deep.include({ name: 'ca', mountPath: '/mnt/data/ca' });
       expect(waiting.status?.phase).to.equal('Pending');
       expect((await cluster.agent.processes()).filter((p) => p.pod === 'volumes-0')).to.deep.equal([]);
 
