@@ -14,6 +14,7 @@ import { EnvironmentError } from '../common/errors.js';
 import { AgentClient } from './agent/client.js';
 import { parseIpBase } from './agent/ip-pool.js';
 import { killRecordedGroups } from './agent/pid-registry.js';
+import { chooseSandbox, type SandboxToolOptions } from './agent/sandbox/detect.js';
 import { DEFAULT_NODES, type BackoffOptions } from './agent/types.js';
 import { waitFor } from './agent/wait.js';
 import { REPO_ROOT } from '../common/repo-root.js';
@@ -28,7 +29,7 @@ export { REPO_ROOT };
 export const DEFAULT_STATE_DIR = '.rekey-chaos/embedded';
 export const DEFAULT_IP_BASE = '127.42.0';
 /** Everything a cluster writes into its state dir; only these are removed when a stale dir is reused. */
-const STATE_ENTRIES = ['config.json', 'state.json', 'daemon.pid', 'kubeconfig', 'pod-kubeconfig', 'daemon.log', 'pids', 'logs', 'pki', 'vault', 'bundles'];
+const STATE_ENTRIES = ['config.json', 'state.json', 'daemon.pid', 'kubeconfig', 'pod-kubeconfig', 'daemon.log', 'pids', 'logs', 'pki', 'vault', 'bundles', 'pods', 'dns', 'serviceaccount'];
 
 export interface EmbeddedClusterOptions {
   stateDir?: string;
@@ -58,6 +59,8 @@ export interface EmbeddedClusterOptions {
   runtime?: PodRuntime;
   /** the bundle cache (default: REKEY_CHAOS_BUNDLE_CACHE, else <repo>/.rekey-chaos/bundle-cache) */
   bundleCacheDir?: string;
+  /** how sandboxed pods get their mount namespace (default: bwrap, else unshare as root; neither: EnvironmentError) */
+  sandbox?: SandboxToolOptions;
 }
 
 export interface StaleCleanup {
@@ -211,10 +214,12 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
   const fullname = options.fullname ?? 'sva-vault';
   // A bad version is a usage error before anything starts (the workload builder checks it again).
   if (options.vaultVersion !== undefined) parseVaultVersion(options.vaultVersion, 'vaultVersion');
+  // Before anything starts: a machine that cannot sandbox pods fails here, naming what to install.
+  const sandbox = chooseSandbox(options.sandbox);
   fs.mkdirSync(dir, { recursive: true });
   const cleaned = await cleanStale(dir, log);
   const bundles = await buildBundles(dir, options, log);
-  const config: DaemonConfig = { ipBase, nodes: options.nodes ?? DEFAULT_NODES, namespace, fullname, ...(options.backoff ? { backoff: options.backoff } : {}) };
+  const config: DaemonConfig = { ipBase, nodes: options.nodes ?? DEFAULT_NODES, namespace, fullname, sandbox, ...(options.backoff ? { backoff: options.backoff } : {}) };
   writeAtomically(stateFile(dir, 'config.json'), JSON.stringify(config, null, 2), 0o644);
   const state = await spawnDaemon(dir, options.startTimeoutMs ?? 30_000, bundles?.daemon);
   log(`control plane ready: API ${state.apiUrl}, active-service proxy ${state.proxyAddress}, kubeconfig ${state.kubeconfig}`);

@@ -21,11 +21,16 @@ import { ObjectStore } from './apiserver/store.js';
 import { podKubeconfigPath, POD_KUBECONFIG_CLUSTER, writeKubeconfig } from './apiserver/kubeconfig.js';
 import { NodeAgent } from './agent/agent.js';
 import { AGENT_API_PREFIX, handleAgentApi } from './agent/agent-api.js';
-import { proxyAddress } from './agent/ip-pool.js';
+import { clusterDnsAddress, proxyAddress } from './agent/ip-pool.js';
 import { agentLogProvider } from './agent/pod-logs.js';
 import { ServiceProxy, VAULT_SERVER_SELECTOR } from './agent/service-proxy.js';
 import { attachAgentToStore, podStoreOf } from './agent/store-adapter.js';
 import { readConfig, stateFile, writeAtomically, type ClusterState } from './agent/state-files.js';
+import { chooseSandbox } from './agent/sandbox/detect.js';
+import { verifyInClusterEndpoint } from './agent/in-cluster.js';
+import type { InClusterApi } from './agent/types.js';
+import { ClusterDns } from './dns/cluster-dns.js';
+import type { DnsService } from './dns/hosts-file.js';
 
 /** The pods' default cwd. Given by the cluster: a bundled daemon does not live in the repo. */
 function repoRootFromArgs(argv: string[]): string {
@@ -63,7 +68,26 @@ async function main(): Promise<void> {
   // The cluster's namespace exists from the start (with default and kube-system): the API refuses writes into a missing one.
   const store = new ObjectStore({ namespaces: [config.namespace] });
   const pods = podStoreOf(store);
-  const agent = new NodeAgent({ stateDir, ipBase: config.ipBase, nodes: config.nodes, store: pods, kubeconfigPath: podKubeconfig, backoff: config.backoff, defaultCwd: repoRoot, log });
+  const sandbox = config.sandbox ?? chooseSandbox();
+  // The Services sandboxed pods resolve (platform/dns/): the active-service proxy, the servers'
+  // headless service (and `<pod>.<fullname>-internal`), and the API server as `kubernetes.default`.
+  const services: DnsService[] = [
+    { name: `${config.fullname}-active`, namespace: config.namespace, clusterIP: proxyAddress(config.ipBase) },
+    { name: `${config.fullname}-internal`, namespace: config.namespace, selector: { ...VAULT_SERVER_SELECTOR, 'app.kubernetes.io/instance': config.fullname } },
+  ];
+  const dns = new ClusterDns({
+    stateDir,
+    services,
+    nameservers: [clusterDnsAddress(config.ipBase)],
+    listPods: () =>
+      store
+        .list('pods', undefined)
+        .items.filter((p) => typeof (p.status as { podIP?: unknown } | undefined)?.podIP === 'string')
+        .map((p) => ({ name: p.metadata.name, namespace: p.metadata.namespace, ip: (p.status as { podIP: string }).podIP, labels: p.metadata.labels ?? {} })),
+    log,
+  });
+  store.watch('pods', undefined, {}, () => dns.schedule());
+  const agent = new NodeAgent({ stateDir, ipBase: config.ipBase, nodes: config.nodes, store: pods, kubeconfigPath: podKubeconfig, backoff: config.backoff, defaultCwd: repoRoot, log, sandbox, dns });
   attachAgentToStore(store, agent);
   let api: ApiServer | undefined;
   let proxy: ServiceProxy | undefined;
@@ -76,6 +100,7 @@ async function main(): Promise<void> {
       await agent.shutdown();
       await proxy?.close();
       await api?.close();
+      dns.close();
       fs.rmSync(stateFile(stateDir, 'daemon.pid'), { force: true });
       log('daemon: stopped, no pod left');
     })());
@@ -100,6 +125,11 @@ async function main(): Promise<void> {
     log,
   });
   await proxy.start();
+  const inCluster: InClusterApi = { host: api.host, port: api.port, token: podToken, caPem: api.caPem };
+  await verifyInClusterEndpoint(inCluster);
+  agent.setInClusterApi(inCluster);
+  services.push({ name: 'kubernetes', namespace: 'default', clusterIP: api.host });
+  log(`daemon: sandboxed pods run in ${sandbox.kind} (${sandbox.tool}); in-cluster API ${api.host}:${api.port}`);
   await writeKubeconfig(kubeconfig, { server: api.url, token, namespace: config.namespace, caPem: api.caPem });
   await writeKubeconfig(podKubeconfig, { server: api.url, token: podToken, namespace: config.namespace, caPem: api.caPem, clusterName: POD_KUBECONFIG_CLUSTER });
   for (const workload of config.workloads ?? []) await agent.putWorkload(workload);

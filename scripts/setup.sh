@@ -6,8 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
+# What a foreign manager pod (a bash script like StarlingX's vault-manager) runs
+# with: bash, curl, jq, uuidgen; bwrap gives each such pod its own mount namespace
+# (platform/agent/sandbox/; without it only root can, through util-linux unshare).
+command -v bash >/dev/null 2>&1 || need_apt+=(bash)
 command -v jq >/dev/null 2>&1 || need_apt+=(jq)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v uuidgen >/dev/null 2>&1 || need_apt+=(uuid-runtime)
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The report test renders the HTML report in Debian's headless Chromium.
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)

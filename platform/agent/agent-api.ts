@@ -61,6 +61,16 @@ export async function handleAgentApi(agent: NodeAgent, req: IncomingMessage, res
       if (!SIGNALS.has(signal)) throw new AgentRequestError('Invalid', `signal must be one of ${[...SIGNALS].join(', ')}`, { signal });
       return sendJson(res, 200, agent.killProcess(second, fourth, signal));
     }
+    if (first === 'namespaces' && third === 'pods' && fifth === 'exec' && rest.length === 0 && second && fourth) {
+      if (method !== 'POST') throw notAllowed(method, path);
+      const body = await jsonBody(req, 'exec', false);
+      const command = body.command;
+      if (!Array.isArray(command) || command.length === 0 || !command.every((c) => typeof c === 'string'))
+        throw new AgentRequestError('Invalid', 'command must be a non-empty array of strings');
+      const timeoutMs = body.timeoutMs ?? 10_000;
+      if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || timeoutMs > 600_000) throw new AgentRequestError('Invalid', 'timeoutMs must be a number 1..600000');
+      return sendJson(res, 200, await agent.execInPod(second, fourth, command as string[], timeoutMs));
+    }
     if (first === 'nodes' && second === undefined) {
       if (method !== 'GET') throw notAllowed(method, path);
       return sendJson(res, 200, agent.nodeStatus());

@@ -14,8 +14,9 @@ import { IpPool } from './ip-pool.js';
 import { STATE_DIR_ENV } from './pid-registry.js';
 import { newPodObject, type PodIdentity } from './pod-object.js';
 import { PodRuntime, type PodContext } from './pod-runtime.js';
-import { DEFAULT_BACKOFF, type AgentOptions, type PodObject, type ProcessInfo, type WorkloadSpec } from './types.js';
-import { validateWorkload } from './workload-spec.js';
+import type { ExecResult } from './exec-runner.js';
+import { DEFAULT_BACKOFF, type AgentOptions, type InClusterApi, type PodObject, type ProcessInfo, type WorkloadSpec } from './types.js';
+import { isSandboxed, validateWorkload } from './workload-spec.js';
 
 interface Workload {
   spec: WorkloadSpec;
@@ -32,6 +33,7 @@ export class NodeAgent {
   /** put/delete of workloads run one at a time, in arrival order */
   private serial: Promise<unknown> = Promise.resolve();
   private closing = false;
+  private inCluster?: InClusterApi;
 
   constructor(private readonly options: AgentOptions) {
     this.ips = new IpPool(options.ipBase);
@@ -43,7 +45,15 @@ export class NodeAgent {
       backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
       nodeIsUp: (node) => !this.downUntil.has(node),
       log,
+      ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+      ...(options.dns ? { dns: options.dns } : {}),
+      inClusterApi: () => this.inCluster,
     };
+  }
+
+  /** The API server as sandboxed pods reach it in-cluster (set once it serves). */
+  setInClusterApi(api: InClusterApi): void {
+    this.inCluster = api;
   }
 
   get nodes(): string[] {
@@ -67,6 +77,8 @@ export class NodeAgent {
   putWorkload(input: unknown, nameFromPath?: string): Promise<WorkloadSpec> {
     const spec = validateWorkload(input, nameFromPath);
     for (const node of spec.nodes ?? []) this.requireNode(node);
+    if (isSandboxed(spec) && !this.options.sandbox)
+      throw new AgentRequestError('Invalid', 'workload sandbox: this agent was started without a sandbox tool (bwrap or unshare)', { field: 'sandbox' });
     return this.runSerially(async () => {
       if (this.closing) throw new AgentRequestError('Conflict', 'the agent is shutting down');
       const old = this.workloads.get(spec.name);
@@ -152,6 +164,7 @@ export class NodeAgent {
     await pod.terminate(graceMs);
     this.options.store.removePod(pod.namespace, pod.name, pod.id.uid);
     this.ips.release(pod.id.ip);
+    pod.cleanup();
   }
 
   private markDeleting(pod: PodRuntime, graceMs: number): void {
@@ -192,6 +205,7 @@ export class NodeAgent {
     await pod.terminate(graceMs);
     this.options.store.removePod(pod.namespace, pod.name, pod.id.uid);
     this.ips.release(pod.id.ip);
+    pod.cleanup();
     const stillOwned = this.workloads.get(workload.spec.name) === workload && workload.pods.get(ordinal) === pod;
     if (stillOwned && !this.closing && ordinal < workload.spec.replicas) this.startPod(workload, ordinal);
   }
@@ -202,6 +216,14 @@ export class NodeAgent {
     const done = pod.signal(signal);
     if (!done) throw new AgentRequestError('Conflict', `pod "${name}" has no running container to signal`, { namespace, pod: name });
     return done;
+  }
+
+  /** The agent API's exec: a command in the pod's view (its sandbox, env and cwd), like `kubectl exec`. */
+  async execInPod(namespace: string, name: string, command: string[], timeoutMs: number): Promise<ExecResult> {
+    const { pod } = this.requirePod(namespace, name);
+    const run = pod.exec(command, timeoutMs);
+    if (!run) throw new AgentRequestError('Conflict', `pod "${name}" has no running container to exec in`, { namespace, pod: name });
+    return run;
   }
 
   // ---- nodes -----------------------------------------------------------------------------

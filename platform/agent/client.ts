@@ -5,6 +5,7 @@
  */
 import https from 'node:https';
 import { EnvironmentError, RekeyChaosError } from '../../common/errors.js';
+import type { ExecResult } from './exec-runner.js';
 import type { ProcessInfo, WorkloadSpec } from './types.js';
 
 export class AgentApiError extends RekeyChaosError {
@@ -82,6 +83,10 @@ export class AgentClient {
   }
   killProcess(namespace: string, pod: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ pid: number; at: number }> {
     return this.call('POST', `namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/kill`, { signal });
+  }
+  /** Runs a command in a pod's view (its sandbox, env, cwd), like `kubectl exec`; resolves with its exit and output. */
+  exec(namespace: string, pod: string, command: string[], timeoutMs?: number): Promise<ExecResult> {
+    return this.call('POST', `namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/exec`, { command, ...(timeoutMs ? { timeoutMs } : {}) });
   }
   failNode(node: string, downMs: number): Promise<{ at: number; until: number; pods: string[] }> {
     return this.call('POST', `nodes/${encodeURIComponent(node)}/fail`, { downMs });

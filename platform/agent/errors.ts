@@ -17,3 +17,8 @@ export class AgentRequestError extends RekeyChaosError {
     this.httpStatus = STATUS[reason];
   }
 }
+
+/** A workload spec field that fails validation: 422 with the field's path, before anything runs. */
+export function invalidField(field: string, problem: string): never {
+  throw new AgentRequestError('Invalid', `workload ${field}: ${problem}`, { field });
+}

@@ -16,6 +16,11 @@ export function parseIpBase(ipBase: string): string {
   return ipBase;
 }
 
+/** The cluster DNS address sandboxed pods' resolv.conf names (nothing answers there: platform/dns/cluster-dns.ts). */
+export function clusterDnsAddress(ipBase: string): string {
+  return `${ipBase}.3`;
+}
+
 /** The active-service proxy's address for an ip base. */
 export function proxyAddress(ipBase: string): string {
   return `${ipBase}.2`;

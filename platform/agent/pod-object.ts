@@ -21,7 +21,8 @@ export interface PodIdentity {
 }
 
 export type ContainerState =
-  | { kind: 'creating' }
+  /** not started yet: volumes not ready (ContainerCreating) or the start itself failed */
+  | { kind: 'creating'; reason?: string; message?: string }
   | { kind: 'running'; startedAt: number; pid: number }
   | { kind: 'backoff'; delayMs: number }
   | { kind: 'node-down' }
@@ -54,12 +55,17 @@ export function newPodObject(id: PodIdentity, createdAt: number): PodObject {
       hostname: id.name,
       restartPolicy: 'Always',
       terminationGracePeriodSeconds: id.workload.terminationGracePeriodSeconds ?? 30,
+      // the Kubernetes-shaped fields as given, so `kubectl get pod -o yaml` shows what the pod runs with
+      ...(id.workload.volumes ? { volumes: id.workload.volumes } : {}),
       containers: [
         {
           name: id.containerName,
           image: 'rekey-chaos/embedded-process',
           command: id.command,
           env: Object.entries(id.env).map(([name, value]) => ({ name, value })),
+          ...(id.workload.volumeMounts ? { volumeMounts: id.workload.volumeMounts } : {}),
+          ...(id.workload.livenessProbe ? { livenessProbe: id.workload.livenessProbe } : {}),
+          ...(id.workload.readinessProbe ? { readinessProbe: id.workload.readinessProbe } : {}),
         },
       ],
     },
@@ -70,7 +76,7 @@ export function newPodObject(id: PodIdentity, createdAt: number): PodObject {
 function containerStateObject(state: ContainerState): Record<string, unknown> {
   switch (state.kind) {
     case 'creating':
-      return { waiting: { reason: 'ContainerCreating' } };
+      return { waiting: { reason: state.reason ?? 'ContainerCreating', ...(state.message ? { message: state.message } : {}) } };
     case 'running':
       return { running: { startedAt: iso(state.startedAt) } };
     case 'backoff':

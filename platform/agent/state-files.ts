@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BackoffOptions, WorkloadSpec } from './types.js';
+import type { BackoffOptions, SandboxRuntime, WorkloadSpec } from './types.js';
 
 export interface DaemonConfig {
   ipBase: string;
@@ -16,6 +16,8 @@ export interface DaemonConfig {
   backoff?: Partial<BackoffOptions>;
   /** workloads to start as soon as the daemon serves */
   workloads?: WorkloadSpec[];
+  /** the sandbox tool chosen at cluster start (absent: the daemon chooses) */
+  sandbox?: SandboxRuntime;
 }
 
 export interface ClusterState {

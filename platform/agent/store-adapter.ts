@@ -34,6 +34,16 @@ export function podStoreOf(store: ObjectStore): PodStorePort {
     },
     getPod: (namespace, name) => current(namespace, name) as unknown as PodObject | undefined,
     listPods: (namespace) => store.list('pods', namespace).items as unknown as PodObject[],
+    getVolumeSource(resource, namespace, name) {
+      try {
+        const obj = store.get(resource, namespace, name) as { data?: Record<string, string>; binaryData?: Record<string, string> };
+        return { ...(obj.data ? { data: obj.data } : {}), ...(obj.binaryData ? { binaryData: obj.binaryData } : {}) };
+      } catch (err) {
+        // 404: the object does not exist, or this server has no such resource (yet)
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+    },
   };
 }
 

@@ -23,6 +23,75 @@ export interface WorkloadSpec {
   containerName?: string;
   /** optional readiness check: the container is ready once POD_IP:tcpPort accepts a connection */
   readiness?: { tcpPort: number };
+  /**
+   * Run each pod in its own mount namespace (platform/agent/sandbox/): Kubernetes-shaped
+   * paths (volumes, /workdir, the service-account folder, cluster DNS through /etc/hosts).
+   * Implied by `volumes` / `volumeMounts`; `false` with either is refused.
+   */
+  sandbox?: boolean;
+  volumes?: Volume[];
+  volumeMounts?: VolumeMount[];
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+}
+
+/** The projection items of a configMap / secret volume (Kubernetes KeyToPath). */
+export interface KeyToPath {
+  key: string;
+  /** relative path of the file inside the volume */
+  path: string;
+  /** file mode (default: the volume's defaultMode) */
+  mode?: number;
+}
+
+export interface ConfigMapVolumeSource {
+  name: string;
+  items?: KeyToPath[];
+  /** default 0o644 (420), as Kubernetes */
+  defaultMode?: number;
+  /** true: a missing configMap (or key) gives an empty volume instead of a waiting pod */
+  optional?: boolean;
+}
+
+export interface SecretVolumeSource {
+  secretName: string;
+  items?: KeyToPath[];
+  defaultMode?: number;
+  optional?: boolean;
+}
+
+export type Volume =
+  | { name: string; configMap: ConfigMapVolumeSource }
+  | { name: string; secret: SecretVolumeSource }
+  | { name: string; emptyDir: { medium?: '' | 'Memory' } };
+
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  /** a file or folder inside the volume to mount instead of its root */
+  subPath?: string;
+}
+
+/**
+ * A Kubernetes probe with an exec handler. Times are seconds; Kubernetes takes
+ * integers, the embedded cluster also accepts fractions so time-scaled runs can
+ * shorten them. Validation fills the Kubernetes defaults.
+ */
+export interface Probe {
+  exec: { command: string[] };
+  /** default 0 */
+  initialDelaySeconds?: number;
+  /** default 10 */
+  periodSeconds?: number;
+  /** default 1 */
+  timeoutSeconds?: number;
+  /** default 1 (must be 1 for liveness) */
+  successThreshold?: number;
+  /** default 3 */
+  failureThreshold?: number;
+  /** liveness only: the grace of the kill a failed probe causes (default: the pod's) */
+  terminationGracePeriodSeconds?: number;
 }
 
 /** A Kubernetes v1 Pod as the agent writes it (only the fields the agent owns are typed). */
@@ -60,6 +129,16 @@ export interface PodStorePort {
   removePod(namespace: string, name: string, uid: string): void;
   getPod(namespace: string, name: string): PodObject | undefined;
   listPods(namespace: string): PodObject[];
+  /** A configMap or secret for a volume, or undefined when it does not exist (yet). */
+  getVolumeSource?(resource: 'configmaps' | 'secrets', namespace: string, name: string): VolumeSourceObject | undefined;
+}
+
+/** The parts of a stored ConfigMap / Secret a volume projects. */
+export interface VolumeSourceObject {
+  /** ConfigMap: strings; Secret: base64 */
+  data?: Record<string, string>;
+  /** ConfigMap only: base64 */
+  binaryData?: Record<string, string>;
 }
 
 export interface BackoffOptions {
@@ -84,6 +163,35 @@ export interface AgentOptions {
   defaultCwd: string;
   /** diagnostics of the agent itself (never pod output) */
   log?: (line: string) => void;
+  /** how sandboxed pods get their mount namespace; without it a sandboxed workload is refused */
+  sandbox?: SandboxRuntime;
+  /** the cluster DNS files sandboxed pods see as /etc/hosts and /etc/resolv.conf */
+  dns?: PodDnsFiles;
+}
+
+/** The mechanism chosen at cluster start (sandbox/detect.ts). */
+export interface SandboxRuntime {
+  kind: 'bwrap' | 'unshare';
+  /** absolute path of the tool */
+  tool: string;
+  /** absolute path of coreutils env (resets the pod program's signal dispositions) */
+  env: string;
+  /** unshare only: util-linux nsenter, to run execs in a running container's namespaces (absent: each exec builds its own) */
+  nsenter?: string;
+}
+
+/** Where a namespace's DNS files live on the host (platform/dns/); the folder exists once this returns. */
+export interface PodDnsFiles {
+  folderFor(namespace: string): string;
+}
+
+/** The API server as pods reach it in-cluster (KUBERNETES_SERVICE_HOST/PORT, the service-account folder). */
+export interface InClusterApi {
+  host: string;
+  port: number;
+  /** the pods' bearer token (pod-kubeconfig's) */
+  token: string;
+  caPem: string;
 }
 
 export interface ProcessInfo {

@@ -3,15 +3,14 @@
  * config.json: a bad spec is refused with a field-level message before any
  * pod of the previous version is touched.
  */
-import { AgentRequestError } from './errors.js';
+import { invalidField as invalid } from './errors.js';
+import { validateProbe } from './probe-spec.js';
 import type { WorkloadSpec } from './types.js';
+import { validateVolumeMounts, validateVolumes } from './volume-spec.js';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const MAX_REPLICAS = 64;
 
-function invalid(field: string, problem: string): never {
-  throw new AgentRequestError('Invalid', `workload ${field}: ${problem}`, { field });
-}
 
 function stringRecord(value: unknown, field: string): Record<string, string> {
   if (value === undefined) return {};
@@ -64,5 +63,25 @@ export function validateWorkload(input: unknown, nameFromPath?: string): Workloa
     if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) invalid('readiness.tcpPort', 'must be a TCP port');
     spec.readiness = { tcpPort: port };
   }
+  addPodShape(spec, raw);
   return spec;
 }
+
+/** The Kubernetes-shaped part: volumes, mounts, exec probes and the sandbox flag (implied by volumes). */
+function addPodShape(spec: WorkloadSpec, raw: Record<string, unknown>): void {
+  const volumes = validateVolumes(raw.volumes);
+  const mounts = validateVolumeMounts(raw.volumeMounts, volumes);
+  if (volumes) spec.volumes = volumes;
+  if (mounts) spec.volumeMounts = mounts;
+  for (const field of ['livenessProbe', 'readinessProbe'] as const) {
+    const probe = validateProbe(raw[field], field);
+    if (probe) spec[field] = probe;
+  }
+  if (raw.sandbox !== undefined && typeof raw.sandbox !== 'boolean') invalid('sandbox', 'must be a boolean');
+  const needsSandbox = (volumes?.length ?? 0) > 0 || (mounts?.length ?? 0) > 0;
+  if (raw.sandbox === false && needsSandbox) invalid('sandbox', 'cannot be false for a workload with volumes or volumeMounts (they exist only inside a sandbox)');
+  if (raw.sandbox === true || needsSandbox) spec.sandbox = true;
+}
+
+/** True when the workload's pods run in a sandbox. */
+export const isSandboxed = (spec: WorkloadSpec): boolean => spec.sandbox === true;
