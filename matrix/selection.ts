@@ -6,7 +6,7 @@
 import { UsageError } from '../common/errors.js';
 import type { Scenario } from '../common/scenario.js';
 import type { Catalog } from './catalog.js';
-import { hash32, seededSample } from './random.js';
+import { hash32, seededSample } from '../common/random.js';
 
 export const FAMILY_IDS = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10'];
 export const MATRIX_NAMES = ['quick', 'standard', 'milestones'] as const;

@@ -13,7 +13,7 @@ import { redact } from '../../common/redact.js';
 import type { FaultSpec } from '../../common/scenario.js';
 import type { ClusterNames, ProcessFaults } from '../backends/backend.js';
 import { PodNotFoundError, snapshot, type PodApi } from './cluster-view.js';
-import { seededRandom } from './prng.js';
+import { seededRandom } from '../../common/random.js';
 import { resolveTargets, unitName, type TargetUnit } from './targets.js';
 
 export interface FaultContext {

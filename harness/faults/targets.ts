@@ -18,7 +18,7 @@
  */
 import { UsageError } from '../../common/errors.js';
 import type { FaultSpec } from '../../common/scenario.js';
-import type { Random } from './prng.js';
+import type { Random } from '../../common/random.js';
 
 export interface PodView {
   name: string;
