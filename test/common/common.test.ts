@@ -5,6 +5,9 @@ import { combine, split, subsets } from '../../common/shamir.js';
 import { formatShard, parseShard, parseShardSecretName, isRekeyArtefact, iterationRequestId } from '../../common/secrets.js';
 import { looksSecret, redact } from '../../common/redact.js';
 import { keyFingerprint, shardFingerprint } from '../../common/fingerprint.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { pidAlive } from '../../common/process.js';
 import { hash32, seededRandom, seededSample } from '../../common/random.js';
 import { allMilestoneEvents, expectedRekeySequence, isMilestoneEvent } from '../../common/milestones.js';
 
@@ -145,5 +148,18 @@ describe('common: the deterministic random source', () => {
     expect([...sample].sort((x, y) => x - y)).to.deep.equal(sample);
     expect(new Set(sample).size).to.equal(12);
     expect(seededSample(items, 12, 99)).to.deep.equal(sample);
+  });
+});
+
+describe('common: pidAlive', () => {
+  it('is true for a running process and false once it has exited and been reaped', async () => {
+    expect(pidAlive(process.pid)).to.equal(true);
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    await once(child, 'spawn');
+    const pid = child.pid!;
+    expect(pidAlive(pid)).to.equal(true);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(pidAlive(pid)).to.equal(false);
   });
 });

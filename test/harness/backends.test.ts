@@ -15,7 +15,8 @@ import net from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import type { PodApi } from '../../harness/faults/cluster-view.js';
 import { WatchedPods } from '../../harness/faults/watched-pods.js';
-import { readDaemonPid, pidAlive } from '../../platform/agent/state-files.js';
+import { pidAlive } from '../../common/process.js';
+import { readDaemonPid } from '../../platform/agent/state-files.js';
 
 /** Backends load lazily (dynamic import); the classes are still the ones imported here (module-identity.test.ts). */
 function expectTyped(err: unknown, cls: abstract new (...args: never[]) => Error, exitCode: number): void {
