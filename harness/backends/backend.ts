@@ -6,6 +6,7 @@
  * HTTP API.
  */
 import type { Backend as BackendName } from '../../common/record.js';
+import type { VaultEndpoint } from '../vault-client/client.js';
 
 export interface ClusterNames {
   namespace: string; // vault
@@ -20,14 +21,6 @@ export interface ManagerChoice {
   defect?: string;
   /** extra manager settings (status rate, unseal wait intervals, …) */
   settings?: Record<string, string>;
-}
-
-/** How the harness reaches a Vault server's HTTP API from outside the cluster. */
-export interface VaultEndpoint {
-  pod: string;
-  url: string; // https://ip:8200 (embedded) or a port-forward URL
-  /** TLS server name to verify, when it differs from the URL host */
-  servername?: string;
 }
 
 export interface ClusterHandle {

@@ -15,8 +15,9 @@ import { EnvironmentError, TimeoutError } from '../../common/errors.js';
 import { isProcedureSecret, ROOT_TOKEN_SECRET, SHARES } from '../../common/secrets.js';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../platform/cluster.js';
 import { managerWorkload, vaultFeedPath, vaultServerWorkload } from '../../platform/workloads.js';
-import { isSettled, serverStates } from '../run/health.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults, VaultEndpoint } from './backend.js';
+import { isSettled, serverStates } from '../vault-client/health.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults } from './backend.js';
+import type { VaultEndpoint } from '../vault-client/client.js';
 
 export interface EmbeddedBackendOptions {
   stateDir?: string;

@@ -32,7 +32,8 @@ import * as k8s from '@kubernetes/client-node';
 import { nowMs } from '../../common/clock.js';
 import { EnvironmentError, RekeyChaosError, UsageError } from '../../common/errors.js';
 import { PodPortForwards } from './port-forward.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults, VaultEndpoint } from './backend.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults } from './backend.js';
+import type { VaultEndpoint } from '../vault-client/client.js';
 
 export interface KubeconfigBackendOptions {
   kubeconfig?: string; // default: $KUBECONFIG or ~/.kube/config

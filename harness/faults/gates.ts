@@ -29,9 +29,9 @@
  * the Vault double, never in a real cluster.
  */
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { EnvironmentError, RekeyChaosError, UsageError } from '../../common/errors.js';
+import { requestJson } from '../../common/http-json.js';
 import { milestoneSecretNames } from '../../common/milestones.js';
 import { readClusterState, resolveStateDir, type ClusterState, type EmbeddedCluster } from '../../platform/cluster.js';
 
@@ -231,32 +231,15 @@ function makeGate(milestone: string, kind: MilestoneGate['kind'], refs: GateRef[
 }
 
 /** One JSON request; a non-2xx answer is a GateError carrying the server's message. */
-function call<T>(endpoint: Endpoint, method: string, pathAndQuery: string, body?: unknown): Promise<T> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = {};
-  if (endpoint.token) headers.authorization = `Bearer ${endpoint.token}`;
-  if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) });
-  return new Promise<T>((resolve, reject) => {
-    const req = https.request(new URL(pathAndQuery, endpoint.base), { method, headers, ca: endpoint.ca, agent: false, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        const code = res.statusCode ?? 0;
-        if (code >= 200 && code < 300) return resolve(json as T);
-        const why = (json as { message?: string; errors?: string[] } | undefined)?.message ?? (json as { errors?: string[] } | undefined)?.errors?.join('; ') ?? text.slice(0, 200);
-        reject(new GateError(`${method} ${endpoint.base}${pathAndQuery.split('?')[0]} answered ${code}: ${why}`, { method, code }));
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end(payload);
+async function call<T>(endpoint: Endpoint, method: string, pathAndQuery: string, body?: unknown): Promise<T> {
+  const res = await requestJson<T>(new URL(pathAndQuery, endpoint.base), {
+    method,
+    ca: endpoint.ca,
+    ...(endpoint.token !== undefined ? { bearer: endpoint.token } : {}),
+    ...(body !== undefined ? { json: body } : {}),
   });
+  if (res.status >= 200 && res.status < 300) return res.json as T;
+  const answer = res.json as { message?: string; errors?: string[] } | undefined;
+  const why = answer?.message ?? answer?.errors?.join('; ') ?? res.text.slice(0, 200);
+  throw new GateError(`${method} ${endpoint.base}${pathAndQuery.split('?')[0]} answered ${res.status}: ${why}`, { method, code: res.status });
 }

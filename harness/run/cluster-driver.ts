@@ -22,7 +22,7 @@ import { armMilestoneGate, type MilestoneGate } from '../faults/gates.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
 import { collectPodLogs } from './collect.js';
 import type { AuditResult, InitialState, IterationDriver, Observation } from './driver.js';
-import { isSettled, serverStates } from './health.js';
+import { isSettled, serverStates } from '../vault-client/health.js';
 import type { OpenCluster, RunOptions } from './runner.js';
 import { snapshotSet } from '../observe/set-snapshot.js';
 import { auditEndState } from './audits.js';

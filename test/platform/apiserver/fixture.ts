@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { accessSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:https';
+import { requestJson } from '../../../common/http-json.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ObjectStore } from '../../../platform/apiserver/store.js';
 import { startApiServer, type ApiServer, type ApiServerOptions } from '../../../platform/apiserver/server.js';
@@ -38,30 +38,11 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
     kubeconfigPath,
     kc,
     dir,
-    call(method, path, body, headers = {}) {
+    async call(method, path, body, headers = {}) {
       const all: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers };
       if (all.authorization === '') delete all.authorization;
-      // Node sends a DELETE body unframed unless the length is given.
-      if (body !== undefined) all['content-length'] = String(Buffer.byteLength(body));
-      return new Promise((resolve, reject) => {
-        const req = request(server.url + path, { method, headers: all, ca: server.caPem }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, json, text });
-          });
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+      const res = await requestJson(server.url + path, { method, headers: all, ca: server.caPem, ...(body !== undefined ? { body } : {}) });
+      return { status: res.status, json: res.json, text: res.text };
     },
     async stop() {
       await server.close();

@@ -3,8 +3,7 @@
  * headers, so tests can assert exact codes and error strings against the
  * double or a real Vault alike.
  */
-import { request } from 'node:https';
-import { request as httpRequest } from 'node:http';
+import { requestJson } from '../../../../common/http-json.js';
 
 export interface VaultReply {
   status: number;
@@ -24,36 +23,19 @@ export class VaultClient {
     private readonly ca: string | undefined,
   ) {}
 
-  call(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<VaultReply> {
+  async call(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<VaultReply> {
     const url = new URL(`/v1/${path.replace(/^\//, '')}`, this.address);
-    const text = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     if (options.token) headers['x-vault-token'] = options.token;
-    if (text !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(text));
-    }
-    const send = url.protocol === 'https:' ? request : httpRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, { method, headers, ca: this.ca, agent: false, timeout: 15_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown;
-          try {
-            parsed = raw === '' ? undefined : JSON.parse(raw);
-          } catch {
-            parsed = raw;
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed, headers: res.headers });
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
-      req.on('error', reject);
-      req.end(text);
+    const res = await requestJson(url, {
+      method,
+      headers,
+      timeoutMs: 15_000,
+      ...(body !== undefined ? { json: body } : {}),
+      ...(this.ca !== undefined ? { ca: this.ca } : {}),
     });
+    // Exact answers for conformance: a body that is not JSON is kept as its text.
+    return { status: res.status, body: res.json ?? (res.text === '' ? undefined : res.text), headers: res.headers };
   }
 
   get = (path: string, options?: CallOptions) => this.call('GET', path, undefined, options);
