@@ -10,14 +10,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../harness/backends/backend.js';
 import { createBackend } from '../harness/backends/index.js';
-import { ClusterDriver } from '../harness/run/cluster-driver.js';
-import { runItemsWith, type RunItem, type RunSummary } from '../harness/run/runner.js';
+import { DeployedClusterDriver } from '../harness/run/deployed-cluster.js';
+import { runItemsWith, type RunItem, type RunResults } from '../harness/run/runner.js';
 import type { ResultSink } from '../common/record.js';
 
 export const BENCH_IP_BASE = '127.49.0';
 
 export interface BatchResult {
-  summary: RunSummary;
+  summary: RunResults;
   /** ms spent deploying before this batch (0 when the deployment was reused) */
   deployMs: number;
   /** ms from the first iteration's start to the last one's end, the runner's between-iteration work included */
@@ -36,7 +36,7 @@ export class BenchSession {
   private backend: ClusterBackend | undefined;
   private handle: ClusterHandle | undefined;
   private deployedFor: string | undefined;
-  private driver: ClusterDriver | undefined;
+  private driver: DeployedClusterDriver | undefined;
 
   private constructor(
     readonly dir: string,
@@ -75,7 +75,7 @@ export class BenchSession {
     const ms = performance.now() - t0;
     this.deployMs.push(ms);
     this.deployedFor = key;
-    this.driver = new ClusterDriver(this.backend!, this.handle!, manager);
+    this.driver = new DeployedClusterDriver(this.backend!, this.handle!, manager);
     return ms;
   }
 

@@ -12,7 +12,7 @@ import { nowMs } from '../../common/clock.js';
 import { redact } from '../../common/redact.js';
 import type { FaultSpec } from '../../common/scenario.js';
 import type { ClusterNames, ProcessFaults } from '../backends/backend.js';
-import { PodNotFoundError, snapshot, type PodApi } from './cluster-view.js';
+import { PodNotFoundError, snapshotTargets, type PodApi } from './pod-api.js';
 import { seededRandom } from '../../common/random.js';
 import { resolveTargets, unitName, type TargetUnit } from './targets.js';
 
@@ -59,7 +59,7 @@ async function hit(unit: TargetUnit, fault: FaultSpec, ctx: FaultContext): Promi
 }
 
 export async function applyFault(fault: FaultSpec, targetSeed: number, ctx: FaultContext): Promise<FaultApplication> {
-  const view = await snapshot(ctx.pods, ctx.names);
+  const view = await snapshotTargets(ctx.pods, ctx.names);
   const resolution = resolveTargets(fault, view, seededRandom(targetSeed));
   const settled = await Promise.allSettled(resolution.units.map((u) => hit(u, fault, ctx)));
   const missing = [...resolution.missing];

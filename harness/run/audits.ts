@@ -1,6 +1,6 @@
 /**
  * The independent end-of-iteration audits (rekey-procedure.md §7), through
- * Vault's API and never the manager's word, with E1's harness/vault-client:
+ * Vault's API and never the manager's word, with harness/vault-client:
  *  - the initial shards (taken before the request) must no longer
  *    authenticate (I3);
  *  - the final cluster-key must be the key in use (I2), in all ten 3-of-5

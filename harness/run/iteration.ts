@@ -13,7 +13,7 @@ import type { FaultPlan, Scenario } from '../../common/scenario.js';
 import { describeLeftovers, leftoverPolicy } from './cleanup.js';
 import { completionAllowanceMs, completionBoundMs } from './completion.js';
 import { gateHoldMs } from './gating.js';
-import type { InitialState, IterationDriver, Observation } from './driver.js';
+import type { InitialState, IterationDriver, Observation } from './iteration-driver.js';
 import { dropLogs, newRecord, prepareRunDir, runIdFor, scrubRunDir, writeRecord } from './record-writer.js';
 import { armFaults, type ArmedFaults } from './triggers.js';
 

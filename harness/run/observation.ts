@@ -1,5 +1,5 @@
 /**
- * The history of one iteration, assembled from E1's observers: the secret
+ * The history of one iteration, assembled from observers: the secret
  * watch (milestone secrets, the custody ledger), the Vault status poller
  * (service samples on every backend; Vault milestones where there is no
  * feed) and, on the embedded backend, the Vault double's feed (exact Vault
@@ -18,7 +18,7 @@ import { FeedObserver } from '../observe/feed.js';
 import { SecretWatch } from '../observe/secret-watch.js';
 import { Timeline } from '../observe/timeline.js';
 import { VaultPoller } from '../observe/vault-poller.js';
-import type { Observation } from './driver.js';
+import type { Observation } from './iteration-driver.js';
 import { secretValuesOf } from './secret-values.js';
 
 export interface ObservationOptions {

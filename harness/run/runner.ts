@@ -10,7 +10,7 @@ import { redact } from '../../common/redact.js';
 import type { Outcome, ResultSink, RunRecord } from '../../common/record.js';
 import type { FaultPlan, Scenario } from '../../common/scenario.js';
 import type { ManagerChoice } from '../backends/backend.js';
-import type { IterationDriver } from './driver.js';
+import type { IterationDriver } from './iteration-driver.js';
 import { runIteration } from './iteration.js';
 import { newRecord, prepareRunDir, runIdFor, writeRecord } from './record-writer.js';
 
@@ -35,7 +35,8 @@ export interface RunOptions {
   keepPassingEvidence?: boolean;
 }
 
-export interface RunSummary {
+/** What one run loop produced (the report's RunSummary is built from the records, reports/summary/). */
+export interface RunResults {
   results: { record: RunRecord; runDir: string }[];
   counts: Record<Outcome, number>;
   exitCode: 0 | 1 | 3;
@@ -105,7 +106,7 @@ function iterationOptions(options: RunOptions): { gates?: boolean; gateMaxHoldMs
   };
 }
 
-export async function runItemsWith(items: RunItem[], options: RunOptions, deps: RunnerDeps): Promise<RunSummary> {
+export async function runItemsWith(items: RunItem[], options: RunOptions, deps: RunnerDeps): Promise<RunResults> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason ?? new Error('interrupted'));
   if (options.signal?.aborted) onAbort();
@@ -170,7 +171,7 @@ export async function runItemsWith(items: RunItem[], options: RunOptions, deps: 
   return { results, counts, exitCode: exitCodeFor(counts) };
 }
 
-export async function runItems(items: RunItem[], options: RunOptions): Promise<RunSummary> {
-  const { openCluster } = await import('./cluster-driver.js');
-  return runItemsWith(items, options, { open: openCluster });
+export async function runItems(items: RunItem[], options: RunOptions): Promise<RunResults> {
+  const { openDeployedCluster } = await import('./deployed-cluster.js');
+  return runItemsWith(items, options, { open: openDeployedCluster });
 }

@@ -1,6 +1,6 @@
 /**
- * The slice of a run's timeline the runner and the triggers need. E1's
- * observe/ timeline provides it (adapted in observe-adapter.ts); tests give a
+ * The slice of a run's timeline the runner and the triggers need. The
+ * observe/ timeline provides it (through observation.ts); tests give a
  * small in-memory one. Kept this narrow so the trigger path stays short.
  */
 import type { TimelineEvent } from '../../common/record.js';

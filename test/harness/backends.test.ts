@@ -13,7 +13,7 @@ import type { ClusterBackend } from '../../harness/backends/backend.js';
 import { KubeconfigBackend, tcpReachable, UnsupportedFaultError } from '../../harness/backends/kubeconfig.js';
 import net from 'node:net';
 import * as k8s from '@kubernetes/client-node';
-import type { PodApi } from '../../harness/faults/cluster-view.js';
+import type { PodApi } from '../../harness/faults/pod-api.js';
 import { WatchedPods } from '../../harness/faults/watched-pods.js';
 import { pidAlive } from '../../common/process.js';
 import { readDaemonPid } from '../../platform/agent/state-files.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type * as k8s from '@kubernetes/client-node';
 import type { ProcessFaults } from '../../harness/backends/backend.js';
-import { PodNotFoundError, toClusterView, type PodApi } from '../../harness/faults/cluster-view.js';
+import { PodNotFoundError, toTargetSnapshot, type PodApi } from '../../harness/faults/pod-api.js';
 import { applyFault } from '../../harness/faults/inject.js';
 import { NAMES } from './fixtures.js';
 
@@ -37,7 +37,7 @@ function fakes(pods: k8s.V1Pod[], gone: string[] = []) {
 
 describe('harness/faults injection (fake API and agent)', () => {
   it('classifies pods by the configured selectors', () => {
-    const v = toClusterView([srv(0, false), mgr(), pod('other', { app: 'x' }, 'worker-0', true)], NAMES);
+    const v = toTargetSnapshot([srv(0, false), mgr(), pod('other', { app: 'x' }, 'worker-0', true)], NAMES);
     expect(v.pods.map((p) => [p.name, p.role, p.terminating])).to.deep.equal([
       ['sva-vault-0', 'server', false],
       ['sva-vault-manager-0', 'manager', false],

@@ -1,7 +1,7 @@
 /**
  * What the runner needs from a deployed cluster for one iteration, as one
- * narrow interface. The real implementation (cluster-driver.ts) composes the
- * backend, the Kubernetes API, E1's observers, Vault client and checkers;
+ * narrow interface. The real implementation (deployed-cluster.ts) composes the
+ * backend, the Kubernetes API, observers, Vault client and checkers;
  * tests of the run loop use a fake. Steps follow the matrix's iteration
  * (rekey-test-matrix.md §1) plus what the harness adds (§4).
  */
@@ -66,7 +66,7 @@ export interface IterationDriver {
   settle(settleMs: number, signal: AbortSignal): Promise<{ settled: boolean; servers: ServerState[] }>;
   audit(initial: InitialState): Promise<AuditResult>;
   collectLogs(runDir: string, since: number): Promise<CollectedLogs>;
-  /** I1–I7 over the record (E1's checkers), and the outcome they imply */
+  /** I1–I7 over the record (checkers), and the outcome they imply */
   evaluate(record: RunRecord): { invariants: InvariantResult[]; outcome: Outcome };
   /** bring the cluster back to a clean deployed state after an iteration broke it; false if it cannot */
   recover(): Promise<boolean>;

@@ -1,8 +1,8 @@
 /**
  * The real IterationDriver: one deployed cluster (any backend), the
- * Kubernetes API for secrets and pods, E1's observers for the history
+ * Kubernetes API for secrets and pods, observers for the history
  * (observation.ts: secret watch, custody ledger, Vault poller, the double's
- * feed), the independent audits through Vault's API (audits.ts), and E1's
+ * feed), the independent audits through Vault's API (audits.ts), and the
  * checkers for the verdict.
  */
 import * as k8s from '@kubernetes/client-node';
@@ -15,13 +15,13 @@ import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRES
 import { combine } from '../../common/shamir.js';
 import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../backends/backend.js';
 import { createBackend } from '../backends/index.js';
-import { kubePodApi } from '../faults/cluster-view.js';
+import { kubePodApi } from '../faults/pod-api.js';
 import { WatchedPods } from '../faults/watched-pods.js';
 import { applyFault } from '../faults/inject.js';
 import { armMilestoneGate, type MilestoneGate } from '../faults/gates.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
 import { collectPodLogs } from './collect.js';
-import type { AuditResult, InitialState, IterationDriver, Observation } from './driver.js';
+import type { AuditResult, InitialState, IterationDriver, Observation } from './iteration-driver.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
 import type { OpenCluster, RunOptions } from './runner.js';
 import { snapshotSet } from '../observe/set-snapshot.js';
@@ -42,7 +42,7 @@ interface InitialSecrets {
   shares: Uint8Array[];
 }
 
-export class ClusterDriver implements IterationDriver {
+export class DeployedClusterDriver implements IterationDriver {
   private readonly kc = new k8s.KubeConfig();
   private readonly core: k8s.CoreV1Api;
   private readonly pods: WatchedPods;
@@ -203,9 +203,9 @@ export class ClusterDriver implements IterationDriver {
   }
 }
 
-export async function openCluster(options: RunOptions, signal: AbortSignal): Promise<OpenCluster> {
+export async function openDeployedCluster(options: RunOptions, signal: AbortSignal): Promise<OpenCluster> {
   const backend = await createBackend(options.backend, options.backendOptions ?? {});
-  let driver: ClusterDriver | undefined;
+  let driver: DeployedClusterDriver | undefined;
   const close = async () => {
     await driver?.close().catch(() => undefined);
     if (options.backendOptions?.['keepCluster'] !== true) await backend.down();
@@ -214,7 +214,7 @@ export async function openCluster(options: RunOptions, signal: AbortSignal): Pro
     if (signal.aborted) throw new EnvironmentError('interrupted before the cluster came up');
     const handle = await backend.up();
     await backend.deploy({ manager: options.manager });
-    driver = new ClusterDriver(backend, handle, options.manager);
+    driver = new DeployedClusterDriver(backend, handle, options.manager);
     return { driver, close };
   } catch (err) {
     await close().catch(() => undefined);
