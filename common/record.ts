@@ -101,7 +101,7 @@ export interface InjectedFault {
 }
 
 /**
- * A milestone gate as the runner saw it (harness/faults/gates.ts): armed
+ * A milestone gate as the runner saw it (harness/backends/embedded-gates.ts): armed
  * before the request, closed by the milestone, released once the fault was
  * applied (or expired after maxHoldMs). A gated fault landed when it was
  * applied while its gate held the cluster.

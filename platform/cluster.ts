@@ -45,7 +45,7 @@ export interface EmbeddedClusterOptions {
   statusRateMs?: number;
   /** the Vault double's harness-only key feed (default on) */
   feed?: boolean;
-  /** the Vault double's harness-only milestone gates, VAULT_DOUBLE_HARNESS_API (default on; see harness/faults/gates.ts) */
+  /** the Vault double's harness-only milestone gates, VAULT_DOUBLE_HARNESS_API (default on; see harness/backends/embedded-gates.ts) */
   gates?: boolean;
   vaultOptions?: Record<string, unknown>;
   backoff?: Partial<BackoffOptions>;

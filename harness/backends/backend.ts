@@ -37,7 +37,7 @@ export interface ClusterHandle {
   keyFeedPath?: string;
   /** where logs of a pod can be read beyond what the log API keeps (embedded), or undefined */
   logDir?: string;
-  /** the embedded cluster's state dir, where milestone gates can be armed (harness/faults/gates.ts); undefined elsewhere */
+  /** the embedded cluster's state dir, where milestone gates can be armed (harness/backends/embedded-gates.ts); undefined elsewhere */
   embeddedStateDir?: string;
 }
 

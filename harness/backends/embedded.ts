@@ -24,7 +24,7 @@ export interface EmbeddedBackendOptions {
   ipBase?: string;
   statusRateMs?: number; // default 100 ms → timescale 0.02
   readyTimeoutMs?: number; // deploy waits this long for an initialized, unsealed Vault
-  gates?: boolean; // the Vault double serves milestone gates (harness/faults/gates.ts); default on
+  gates?: boolean; // the Vault double serves milestone gates (harness/backends/embedded-gates.ts); default on
 }
 
 const DEFAULT_STATUS_RATE_MS = 100;

@@ -10,7 +10,7 @@ import { delay, nowMs } from '../../common/clock.js';
 import { EnvironmentError } from '../../common/errors.js';
 import { tokenFingerprint, keyFingerprint } from '../../common/fingerprint.js';
 import { COMPLETE_EVENT } from '../../common/milestones.js';
-import type { ServerState } from '../../common/record.js';
+import type { Backend as BackendName, ServerState } from '../../common/record.js';
 import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../../common/secrets.js';
 import { combine } from '../../common/shamir.js';
 import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../backends/backend.js';
@@ -18,12 +18,11 @@ import { createBackend } from '../backends/index.js';
 import { kubePodApi } from '../faults/pod-api.js';
 import { WatchedPods } from '../faults/watched-pods.js';
 import { applyFault } from '../faults/inject.js';
-import { armMilestoneGate, type MilestoneGate } from '../faults/gates.js';
+import { armMilestoneGate, type MilestoneGate } from '../backends/embedded-gates.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
 import { collectPodLogs } from './collect.js';
-import type { AuditResult, InitialState, IterationDriver, Observation } from './iteration-driver.js';
+import type { AuditResult, InitialState, IterationDriver, Observation, OpenCluster } from './iteration-driver.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
-import type { OpenCluster, RunOptions } from './runner.js';
 import { snapshotSet } from '../observe/set-snapshot.js';
 import { auditEndState } from './audits.js';
 import { startObservation } from './observation.js';
@@ -203,7 +202,15 @@ export class DeployedClusterDriver implements IterationDriver {
   }
 }
 
-export async function openDeployedCluster(options: RunOptions, signal: AbortSignal): Promise<OpenCluster> {
+/** Which cluster to open: the backend, its options, and the manager to deploy. */
+export interface ClusterRequest {
+  backend: BackendName;
+  /** stateDir, ipBase, kubeconfig path, namespace, release, keepCluster … (per backend) */
+  backendOptions?: Record<string, unknown>;
+  manager: ManagerChoice;
+}
+
+export async function openDeployedCluster(options: ClusterRequest, signal: AbortSignal): Promise<OpenCluster> {
   const backend = await createBackend(options.backend, options.backendOptions ?? {});
   let driver: DeployedClusterDriver | undefined;
   const close = async () => {

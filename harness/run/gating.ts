@@ -5,7 +5,7 @@
  * Without a gate, "right after milestone M" is a race: the manager at time
  * scale 0.02 takes its next step a few ms after M, faster than the
  * observe→inject path. With a gate (embedded backend only, see
- * harness/faults/gates.ts) the cluster's own programs are held right after M,
+ * harness/backends/embedded-gates.ts) the cluster's own programs are held right after M,
  * the fault is applied while they wait, and only then is the gate released.
  *
  * The fault fires when the milestone reaches the timeline, as without a gate:
@@ -31,7 +31,7 @@ import os from 'node:os';
 import type { GateRecord } from '../../common/record.js';
 import type { PlannedFault } from '../../common/scenario.js';
 import { redact } from '../../common/redact.js';
-import { gateSpecFor, type MilestoneGate, type MilestoneGateStatus } from '../faults/gates.js';
+import { gateSpecFor, type MilestoneGate, type MilestoneGateStatus } from '../backends/embedded-gates.js';
 
 /** Arms a gate for a milestone, or undefined when the backend or the milestone cannot be gated. */
 export type ArmGateFn = (milestone: string, maxHoldMs: number) => Promise<MilestoneGate | undefined>;

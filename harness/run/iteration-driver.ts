@@ -71,3 +71,10 @@ export interface IterationDriver {
   /** bring the cluster back to a clean deployed state after an iteration broke it; false if it cannot */
   recover(): Promise<boolean>;
 }
+
+/** A deployed cluster the runner can iterate on. */
+export interface OpenCluster {
+  driver: IterationDriver;
+  /** tear down what was started (idempotent) */
+  close(): Promise<void>;
+}

@@ -9,8 +9,8 @@ import { nowMs } from '../../common/clock.js';
 import { redact } from '../../common/redact.js';
 import type { Outcome, ResultSink, RunRecord } from '../../common/record.js';
 import type { FaultPlan, Scenario } from '../../common/scenario.js';
-import type { ManagerChoice } from '../backends/backend.js';
-import type { IterationDriver } from './iteration-driver.js';
+import { openDeployedCluster, type ClusterRequest } from './deployed-cluster.js';
+import type { OpenCluster } from './iteration-driver.js';
 import { runIteration } from './iteration.js';
 import { newRecord, prepareRunDir, runIdFor, writeRecord } from './record-writer.js';
 
@@ -21,11 +21,7 @@ export interface RunItem {
   replay: string;
 }
 
-export interface RunOptions {
-  backend: 'embedded' | 'kind' | 'kubeconfig';
-  /** stateDir, ipBase, kubeconfig path, namespace, release, keepCluster … (per backend) */
-  backendOptions?: Record<string, unknown>;
-  manager: ManagerChoice;
+export interface RunOptions extends ClusterRequest {
   /** where run dirs go (default out/runs) */
   runsDir: string;
   sinks: ResultSink[];
@@ -40,13 +36,6 @@ export interface RunResults {
   results: { record: RunRecord; runDir: string }[];
   counts: Record<Outcome, number>;
   exitCode: 0 | 1 | 3;
-}
-
-/** A deployed cluster the runner can iterate on. */
-export interface OpenCluster {
-  driver: IterationDriver;
-  /** tear down what was started (idempotent) */
-  close(): Promise<void>;
 }
 
 export interface RunnerDeps {
@@ -171,7 +160,6 @@ export async function runItemsWith(items: RunItem[], options: RunOptions, deps: 
   return { results, counts, exitCode: exitCodeFor(counts) };
 }
 
-export async function runItems(items: RunItem[], options: RunOptions): Promise<RunResults> {
-  const { openDeployedCluster } = await import('./deployed-cluster.js');
+export function runItems(items: RunItem[], options: RunOptions): Promise<RunResults> {
   return runItemsWith(items, options, { open: openDeployedCluster });
 }

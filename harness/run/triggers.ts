@@ -17,7 +17,7 @@ import type { GateRecord, InjectedFault, TimelineEvent } from '../../common/reco
 import type { PlannedFault } from '../../common/scenario.js';
 import { redact } from '../../common/redact.js';
 import type { FaultApplication } from '../faults/inject.js';
-import { gateSpecFor, type MilestoneGate } from '../faults/gates.js';
+import { gateSpecFor, type MilestoneGate } from '../backends/embedded-gates.js';
 import { armedRecord, failedArmRecord, gateEligible, heldAtApplication, mergeStatus, noteGateError, type ArmGateFn } from './gating.js';
 import { decideLanding } from './landing.js';
 import type { TimelineSource } from './timeline-source.js';

@@ -15,7 +15,7 @@ import { keyFingerprint } from '../../common/fingerprint.js';
 import { combine, subsets } from '../../common/shamir.js';
 import { iterationRequestId, MILESTONE_SECRETS } from '../../common/secrets.js';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../platform/cluster.js';
-import { armMilestoneGate, type MilestoneGate } from '../../harness/faults/gates.js';
+import { armMilestoneGate, type MilestoneGate } from '../../harness/backends/embedded-gates.js';
 import { KubeSecretStore } from '../../manager/kube/secret-store.js';
 import { readSnapshot } from '../../manager/sets.js';
 import { until } from './support.js';
