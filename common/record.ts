@@ -170,6 +170,8 @@ export interface RunRecord {
   logs: Record<string, string>;
   /** manager log lines at WARNING or ERROR (already redacted) for I6 */
   managerProblems: string[];
+  /** why the manager's log could not be read (a backend without the collectLogs capability); I6 is then not checked */
+  logsUnavailable?: string;
   invariants: InvariantResult[];
   outcome: Outcome;
   error?: string;

@@ -25,8 +25,8 @@
  *   audits the double cannot tell from a rekey, cancellations, active changes): undefined,
  *   the caller falls back to plain timing.
  *
- * Embedded backend only: the extensions exist in the embedded API server and
- * the Vault double, never in a real cluster.
+ * Embedded backend only (its `gates` capability, harness/backends/backend.ts): the
+ * extensions exist in the embedded API server and the Vault double, never in a real cluster.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,37 +34,11 @@ import { EnvironmentError, RekeyChaosError, UsageError } from '../../common/erro
 import { requestJson } from '../../common/http-json.js';
 import { milestoneSecretNames } from '../../common/milestones.js';
 import { readClusterState, resolveStateDir, type ClusterState, type EmbeddedCluster } from '../../platform/cluster.js';
+import type { GateKind, MilestoneGate, MilestoneGates, MilestoneGateStatus } from './backend.js';
 
 export interface ArmOptions {
   /** The gate opens by itself this long after it closed (default 5000 ms): a forgotten release cannot wedge a run. */
   maxHoldMs?: number;
-}
-
-export interface MilestoneGateStatus {
-  milestone: string;
-  state: 'armed' | 'closed' | 'released' | 'expired';
-  closed: boolean;
-  /** nowMs() when the milestone closed the gate (undefined: not (yet) closed) */
-  closedAt?: number;
-  /** nowMs() when it opened again or was disarmed */
-  releasedAt?: number;
-  /** requests that waited at the gate, and those dropped because their client went away (never applied) */
-  held: number;
-  dropped: number;
-  /** Vault gates: the server whose event closed it */
-  server?: string;
-}
-
-export interface MilestoneGate {
-  milestone: string;
-  kind: 'kubernetes' | 'vault';
-  /** The gate ids as armed (one on the API server, or one per Vault server that accepted it), for the run record. */
-  ids?: string[];
-  /** Opens (or disarms) the gate; idempotent; tolerates Vault servers that died meanwhile. */
-  release(): Promise<MilestoneGateStatus>;
-  status(): Promise<MilestoneGateStatus>;
-  /** Resolves with the status once the gate closed; rejects after `timeoutMs` (default 30 s) or on abort. */
-  waitClosed(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<MilestoneGateStatus>;
 }
 
 export class GateError extends RekeyChaosError {
@@ -131,6 +105,19 @@ export async function armMilestoneGate(cluster: GateClusterRef, milestone: strin
   }
   if (armed.length === 0) throw new EnvironmentError(`no Vault server accepted a gate for ${milestone}: ${failures.join('; ') || 'no server pods'}`, { milestone });
   return makeGate(milestone, 'vault', armed);
+}
+
+/** Which gate the embedded cluster would hold a milestone with (pure; the capability's `kindOf`). */
+export function embeddedGateKind(milestone: string): GateKind | undefined {
+  return gateSpecFor(milestone)?.kind;
+}
+
+/** The embedded backend's `gates` capability, on a started cluster. */
+export function embeddedGates(cluster: () => EmbeddedCluster): MilestoneGates {
+  return {
+    kindOf: embeddedGateKind,
+    arm: (milestone, maxHoldMs) => armMilestoneGate(cluster(), milestone, { maxHoldMs }),
+  };
 }
 
 // --- internals -------------------------------------------------------------

@@ -16,7 +16,9 @@ import { isProcedureSecret, ROOT_TOKEN_SECRET, SHARES } from '../../common/secre
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../platform/cluster.js';
 import { managerWorkload, vaultFeedPath, vaultServerWorkload } from '../../platform/workloads.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults } from './backend.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, CollectedLogs, DeployOptions, ManagerChoice, MilestoneGates } from './backend.js';
+import { embeddedGates } from './embedded-gates.js';
+import { collectPodLogs } from './embedded-logs.js';
 import type { VaultEndpoint } from '../vault-client/client.js';
 
 export interface EmbeddedBackendOptions {
@@ -24,7 +26,7 @@ export interface EmbeddedBackendOptions {
   ipBase?: string;
   statusRateMs?: number; // default 100 ms → timescale 0.02
   readyTimeoutMs?: number; // deploy waits this long for an initialized, unsealed Vault
-  gates?: boolean; // the Vault double serves milestone gates (harness/backends/embedded-gates.ts); default on
+  gates?: boolean; // the `gates` capability and the Vault double's side of it (embedded-gates.ts); default on
 }
 
 const DEFAULT_STATUS_RATE_MS = 100;
@@ -35,9 +37,12 @@ export class EmbeddedBackend implements ClusterBackend {
   private handle: ClusterHandle | undefined;
   private lastDeploy: DeployOptions | undefined;
   private readonly statusRateMs: number;
+  /** Milestone gates, unless switched off (`gates: false`: the Vault double then serves none either). */
+  readonly gates: MilestoneGates | undefined;
 
   constructor(private readonly options: EmbeddedBackendOptions = {}) {
     this.statusRateMs = options.statusRateMs ?? DEFAULT_STATUS_RATE_MS;
+    this.gates = options.gates === false ? undefined : embeddedGates(() => this.need().cluster);
   }
 
   private need(): { cluster: EmbeddedCluster; handle: ClusterHandle } {
@@ -70,8 +75,6 @@ export class EmbeddedBackend implements ClusterBackend {
       caCertPem: '',
       statusRateMs: this.statusRateMs,
       keyFeedPath: vaultFeedPath(cluster.stateDir),
-      logDir: cluster.logDir,
-      embeddedStateDir: cluster.stateDir,
       async vaultEndpoints(): Promise<VaultEndpoint[]> {
         const pods = await core.listNamespacedPod({ namespace: names.namespace, labelSelector: names.serverLabelSelector });
         return pods.items
@@ -152,10 +155,20 @@ export class EmbeddedBackend implements ClusterBackend {
     }
   }
 
-  readonly faults: ProcessFaults = {
-    killProcess: async (namespace, pod) => ({ at: (await this.need().cluster.agent.killProcess(namespace, pod)).at }),
-    failNode: async (node, downMs) => ({ at: (await this.need().cluster.agent.failNode(node, downMs)).at }),
-  };
+  async killProcess(namespace: string, pod: string): Promise<{ at: number }> {
+    return { at: (await this.need().cluster.agent.killProcess(namespace, pod)).at };
+  }
+
+  async loseNode(node: string, downMs: number): Promise<{ at: number }> {
+    return { at: (await this.need().cluster.agent.failNode(node, downMs)).at };
+  }
+
+  /** The agent keeps every container's output under the state dir across restarts and recreations. */
+  collectLogs(runDir: string, since: number): Promise<CollectedLogs> {
+    const { cluster, handle } = this.need();
+    return collectPodLogs(cluster.logDir, runDir, since, (pod) => pod.startsWith(`${handle.names.fullname}-manager`));
+  }
+
 
   async down(): Promise<void> {
     const cluster = this.cluster;

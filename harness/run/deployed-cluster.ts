@@ -13,14 +13,12 @@ import { COMPLETE_EVENT } from '../../common/milestones.js';
 import type { Backend as BackendName, ServerState } from '../../common/record.js';
 import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../../common/secrets.js';
 import { combine } from '../../common/shamir.js';
-import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../backends/backend.js';
+import type { ClusterBackend, ClusterHandle, ManagerChoice, MilestoneGates } from '../backends/backend.js';
 import { createBackend } from '../backends/index.js';
 import { kubePodApi } from '../faults/pod-api.js';
 import { WatchedPods } from '../faults/watched-pods.js';
 import { applyFault } from '../faults/inject.js';
-import { armMilestoneGate, type MilestoneGate } from '../backends/embedded-gates.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
-import { collectPodLogs } from './collect.js';
 import type { AuditResult, InitialState, IterationDriver, Observation, OpenCluster } from './iteration-driver.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
 import { snapshotSet } from '../observe/set-snapshot.js';
@@ -117,16 +115,12 @@ export class DeployedClusterDriver implements IterationDriver {
   }
 
   applyFault(fault: Parameters<typeof applyFault>[0], targetSeed: number, timescale: number) {
-    return applyFault(fault, targetSeed, { pods: this.pods, processes: this.backend.faults, names: this.handle.names, timescale });
+    return applyFault(fault, targetSeed, { pods: this.pods, processes: this.backend, names: this.handle.names, timescale });
   }
 
-  /**
-   * A milestone gate on the embedded cluster; undefined on kind and kubeconfig,
-   * whose real Vault and API server have no gates (their faults keep the plain timing path).
-   */
-  async armGate(milestone: string, maxHoldMs: number): Promise<MilestoneGate | undefined> {
-    if (this.handle.embeddedStateDir === undefined) return undefined;
-    return armMilestoneGate(this.handle.embeddedStateDir, milestone, { maxHoldMs });
+  /** The backend's gates capability, where it has one. */
+  get gates(): MilestoneGates | undefined {
+    return this.backend.gates;
   }
 
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
@@ -170,8 +164,8 @@ export class DeployedClusterDriver implements IterationDriver {
   }
 
   async collectLogs(runDir: string, since: number) {
-    if (!this.handle.logDir) return { logs: {}, managerProblems: [] };
-    return collectPodLogs(this.handle.logDir, runDir, since, (pod) => pod.startsWith(`${this.handle.names.fullname}-manager`));
+    if (this.backend.collectLogs) return this.backend.collectLogs(runDir, since);
+    return { logs: {}, managerProblems: [], unavailable: `the ${this.backend.name} backend has no collectLogs capability` };
   }
 
   evaluate(record: Parameters<IterationDriver['evaluate']>[0]) {

@@ -8,7 +8,7 @@
 import type { CustodyEntry, InvariantResult, KeyInEffect, Outcome, RunRecord, ServerState, ServiceSample, SetAudit } from '../../common/record.js';
 import type { FaultSpec } from '../../common/scenario.js';
 import type { FaultApplication } from '../faults/inject.js';
-import type { ArmGateFn } from './gating.js';
+import type { CollectedLogs, MilestoneGates } from '../backends/backend.js';
 import type { TimelineSource } from './timeline-source.js';
 
 /** The state before the request. `secretValues` stays in memory only (for the audits and the leak scan). */
@@ -39,12 +39,7 @@ export interface AuditResult {
   secretValues: string[];
 }
 
-export interface CollectedLogs {
-  /** pod → file relative to the run dir */
-  logs: Record<string, string>;
-  /** manager log lines at WARNING or ERROR (redacted) */
-  managerProblems: string[];
-}
+export type { CollectedLogs };
 
 export interface IterationDriver {
   /** the matrix's §1 check: rekey artefacts present before the request */
@@ -58,8 +53,8 @@ export interface IterationDriver {
   /** create `cluster-rekey-request` with the id; returns when the API accepted it */
   requestRekey(requestId: string): Promise<number>;
   applyFault(fault: FaultSpec, targetSeed: number, timescale: number): Promise<FaultApplication>;
-  /** arms a milestone gate (embedded backend only; absent or undefined where the cluster has none): see gating.ts */
-  armGate?: ArmGateFn;
+  /** the backend's milestone gates, absent where the cluster has none (gating.ts) */
+  readonly gates?: MilestoneGates;
   /** resolves true at `rekey-complete`, false at the deadline */
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /** until all servers unsealed and exactly one active, bounded by settleMs */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { EnvironmentError, UsageError } from '../../common/errors.js';
 import { createBackend } from '../../harness/backends/index.js';
 import type { ClusterBackend } from '../../harness/backends/backend.js';
-import { KubeconfigBackend, tcpReachable, UnsupportedFaultError } from '../../harness/backends/kubeconfig.js';
+import { KubeconfigBackend, tcpReachable } from '../../harness/backends/kubeconfig.js';
 import net from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import type { PodApi } from '../../harness/faults/pod-api.js';
@@ -68,8 +68,11 @@ describe('harness/backends backends (embedded control plane)', function () {
     const deploy = await kcb.deploy({ manager: { kind: 'reference' } }).then(() => undefined, (e: unknown) => e);
     expectTyped(deploy, EnvironmentError, 3);
     expect((deploy as Error).message).to.match(/0 Vault server pod\(s\) and 0 manager pod\(s\)/);
-    const nodeLoss = await kcb.faults.failNode('worker-0', 100).then(() => undefined, (e: unknown) => e);
-    expectTyped(nodeLoss, UnsupportedFaultError, 2);
+    // Capabilities: an existing cluster's nodes, logs and gates are not the harness's.
+    expect(kcb.loseNode).to.equal(undefined);
+    expect(kcb.collectLogs).to.equal(undefined);
+    expect(kcb.gates).to.equal(undefined);
+    expect(kcb.killProcess).to.be.a('function');
     await kcb.down();
 
     await embedded.down();

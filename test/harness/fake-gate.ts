@@ -5,7 +5,7 @@
  * status → apply → release and that every gate was released.
  */
 import { nowMs } from '../../common/clock.js';
-import type { MilestoneGate, MilestoneGateStatus } from '../../harness/backends/embedded-gates.js';
+import type { MilestoneGate, MilestoneGateStatus } from '../../harness/backends/backend.js';
 
 export class FakeGate implements MilestoneGate {
   readonly ids: string[];

@@ -14,7 +14,7 @@ import { EnvironmentError, TimeoutError } from '../../../common/errors.js';
 import { delay, nowMs } from '../../../common/clock.js';
 import { SHARES } from '../../../common/secrets.js';
 import { createCa, issueServerCertificate } from '../../../platform/pki.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults } from '../backend.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice } from '../backend.js';
 import type { VaultEndpoint } from '../../vault-client/client.js';
 import { preflight, runTool } from '../tools.js';
 import { PodPortForwards } from '../port-forward.js';
@@ -63,7 +63,6 @@ const DEFAULTS = {
 
 export class KindBackend implements ClusterBackend {
   readonly name = 'kind' as const;
-  readonly faults: ProcessFaults;
   private readonly o: typeof DEFAULTS & KindBackendOptions;
   private kc?: k8s.KubeConfig;
   private forwards?: PodPortForwards;
@@ -71,17 +70,17 @@ export class KindBackend implements ClusterBackend {
 
   constructor(options: KindBackendOptions = {}) {
     this.o = { ...DEFAULTS, ...options };
-    this.faults = {
-      killProcess: async (namespace, pod) => {
-        const node = await this.nodeOfPod(namespace, pod);
-        return killPodProcessOnNode((tool, args) => this.tool(tool, args), node, namespace, pod);
-      },
-      failNode: async (matrixNode, downMs) => {
-        const node = await this.nodeContainerFor(matrixNode);
-        const { at } = await failNodeContainer((tool, args) => this.tool(tool, args), node, downMs);
-        return { at };
-      },
-    };
+  }
+
+  async killProcess(namespace: string, pod: string): Promise<{ at: number }> {
+    const node = await this.nodeOfPod(namespace, pod);
+    return killPodProcessOnNode((tool, args) => this.tool(tool, args), node, namespace, pod);
+  }
+
+  async loseNode(matrixNode: string, downMs: number): Promise<{ at: number }> {
+    const node = await this.nodeContainerFor(matrixNode);
+    const { at } = await failNodeContainer((tool, args) => this.tool(tool, args), node, downMs);
+    return { at };
   }
 
   get names(): ClusterNames {
