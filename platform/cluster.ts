@@ -226,7 +226,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
     stop: () => stopEmbeddedCluster(dir),
   };
   try {
-    await deploy(cluster, options, log);
+    await deployWorkloads(cluster, options, log);
   } catch (err) {
     await cluster.stop();
     throw err;
@@ -245,7 +245,15 @@ async function buildBundles(dir: string, options: EmbeddedClusterOptions, log: (
   return bundles;
 }
 
-async function deploy(cluster: EmbeddedCluster, options: EmbeddedClusterOptions, log: (line: string) => void): Promise<void> {
+/** What `deployWorkloads` puts on a running cluster (the same switches `startEmbeddedCluster` takes). */
+export type WorkloadOptions = Pick<EmbeddedClusterOptions, 'vault' | 'manager' | 'managerDefect' | 'managerSettings' | 'statusRateMs' | 'feed' | 'gates' | 'vaultOptions'>;
+
+/**
+ * The one way the Vault double and the manager are put on an embedded cluster
+ * (`cluster up` through startEmbeddedCluster, and the harness's embedded
+ * backend): the CA, the store dir, the Vault workload, the manager workload.
+ */
+export async function deployWorkloads(cluster: EmbeddedCluster, options: WorkloadOptions, log: (line: string) => void = () => {}): Promise<void> {
   const { stateDir: dir, state } = cluster;
   const vaultAvailable = fs.existsSync(path.join(REPO_ROOT, VAULT_MAIN));
   const managerAvailable = fs.existsSync(path.join(REPO_ROOT, MANAGER_MAIN));

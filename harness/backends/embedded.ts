@@ -7,14 +7,14 @@
  * A redeploy starts from a fresh Vault (store, feed and procedure secrets
  * wiped), which is how the runner recovers after an iteration broke custody.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { delay } from '../../common/clock.js';
 import { EnvironmentError, TimeoutError } from '../../common/errors.js';
 import { isProcedureSecret, ROOT_TOKEN_SECRET, SHARES } from '../../common/secrets.js';
-import { startEmbeddedCluster, type EmbeddedCluster } from '../../platform/cluster.js';
-import { managerWorkload, vaultFeedPath, vaultServerWorkload } from '../../platform/workloads.js';
+import { deployWorkloads, startEmbeddedCluster, type EmbeddedCluster, type WorkloadOptions } from '../../platform/cluster.js';
+import { vaultFeedPath } from '../../platform/workloads.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
 import type { ClusterBackend, ClusterHandle, ClusterNames, CollectedLogs, DeployOptions, ManagerChoice, MilestoneGates } from './backend.js';
 import { embeddedGates } from './embedded-gates.js';
@@ -35,7 +35,6 @@ export class EmbeddedBackend implements ClusterBackend {
   readonly name = 'embedded' as const;
   private cluster: EmbeddedCluster | undefined;
   private handle: ClusterHandle | undefined;
-  private lastDeploy: DeployOptions | undefined;
   private readonly statusRateMs: number;
   /** Milestone gates, unless switched off (`gates: false`: the Vault double then serves none either). */
   readonly gates: MilestoneGates | undefined;
@@ -88,41 +87,35 @@ export class EmbeddedBackend implements ClusterBackend {
 
   async deploy(options: DeployOptions): Promise<void> {
     const { cluster, handle } = this.need();
-    this.lastDeploy = options;
-    const { namespace, fullname } = handle.names;
+    const { fullname } = handle.names;
+    // A fresh Vault every time: old workloads, procedure secrets, the double's store and feed go first.
     await Promise.all([cluster.agent.deleteWorkload(fullname).catch(() => undefined), cluster.agent.deleteWorkload(`${fullname}-manager`).catch(() => undefined)]);
     await this.deleteProcedureSecrets();
     await rm(path.join(cluster.stateDir, 'vault', 'store'), { recursive: true, force: true });
     await rm(vaultFeedPath(cluster.stateDir), { force: true });
-    const { createCa } = await import('../../platform/pki.js');
-    const ca = await createCa(path.join(cluster.stateDir, 'pki'));
-    const { readFile, mkdir } = await import('node:fs/promises');
-    await mkdir(path.join(cluster.stateDir, 'vault', 'store'), { recursive: true });
-    handle.caCertPem = await readFile(ca.certPath, 'utf8');
-    await cluster.agent.putWorkload(vaultServerWorkload({ stateDir: cluster.stateDir, namespace, fullname, feed: true, harnessApi: this.options.gates !== false, ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}) }));
-    await this.putManager(options.manager);
+    await deployWorkloads(cluster, {
+      vault: true,
+      feed: true,
+      gates: this.options.gates !== false,
+      ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}),
+      ...this.managerSwitches(options.manager),
+    });
+    handle.caCertPem = await readFile(cluster.caCertPath!, 'utf8');
     await this.waitReady();
   }
 
   async redeployManager(manager: ManagerChoice): Promise<void> {
-    await this.putManager(manager);
-    if (this.lastDeploy) this.lastDeploy = { ...this.lastDeploy, manager };
+    await deployWorkloads(this.need().cluster, { vault: false, ...this.managerSwitches(manager) });
   }
 
-  private async putManager(manager: ManagerChoice): Promise<void> {
-    const { cluster, handle } = this.need();
+  private managerSwitches(manager: ManagerChoice): WorkloadOptions {
     if (manager.kind !== 'reference') throw new EnvironmentError(`the embedded backend runs the reference manager only (asked for ${manager.kind})`);
-    await cluster.agent.putWorkload(
-      managerWorkload({
-        stateDir: cluster.stateDir,
-        namespace: handle.names.namespace,
-        fullname: handle.names.fullname,
-        ipBase: cluster.state.ipBase,
-        statusRateMs: this.statusRateMs,
-        ...(manager.defect ? { defect: manager.defect } : {}),
-        ...(manager.settings ? { settings: manager.settings } : {}),
-      }),
-    );
+    return {
+      manager: true,
+      statusRateMs: this.statusRateMs,
+      ...(manager.defect ? { managerDefect: manager.defect } : {}),
+      ...(manager.settings ? { managerSettings: manager.settings } : {}),
+    };
   }
 
   private core(): k8s.CoreV1Api {
