@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../harness/backends/backend.js';
 import { createBackend } from '../harness/backends/index.js';
 import { DeployedClusterDriver } from '../harness/run/deployed-cluster.js';
+import { borrowedCluster } from '../harness/run/iteration-driver.js';
 import { runItemsWith, type RunItem, type RunResults } from '../harness/run/runner.js';
 import type { ResultSink } from '../common/record.js';
 
@@ -87,7 +88,7 @@ export class BenchSession {
     const summary = await runItemsWith(
       items,
       { backend: 'embedded', manager, runsDir: this.runsDir, sinks: options.sinks ?? [], bail: options.bail ?? false, signal: this.signal },
-      { open: async () => ({ driver, close: async () => undefined }) },
+      { open: async () => borrowedCluster(driver) },
     );
     // The runner recovers after a failure, except after the one --bail stops at, and an environment
     // error may mean recovery itself failed: then the next batch starts from a fresh deployment.

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Backend, Outcome, ResultSink } from '../common/record.js';
 import type { Scenario } from '../common/scenario.js';
 import { UsageError } from '../common/errors.js';
-import type { OpenCluster } from '../harness/run/iteration-driver.js';
+import { borrowedCluster, type OpenCluster } from '../harness/run/iteration-driver.js';
 import type { RunItem, RunOptions, RunResults } from '../harness/run/runner.js';
 import type { ManagerChoice } from '../harness/backends/backend.js';
 import { displayPath, REPO_ROOT, SCENARIOS_DIR } from '../matrix/catalog.js';
@@ -188,12 +188,12 @@ export async function openSession(opts: ExecOptions): Promise<RunnerSession> {
         open: async (o, signal) => {
           const open = cluster ?? (await openDeployedCluster(o, signal));
           cluster = open;
-          return { driver: open.driver, close: async () => undefined }; // closed by session.close()
+          return borrowedCluster(open.driver); // torn down by session.close()
         },
       }),
     close: async () => {
       process.removeListener('SIGINT', onSigint);
-      await cluster?.close();
+      await cluster?.[Symbol.asyncDispose]();
       await summary.runFinished?.();
     },
   };

@@ -73,6 +73,8 @@ export interface MilestoneGate {
   status(): Promise<MilestoneGateStatus>;
   /** Resolves with the status once the gate closed; rejects after `timeoutMs` (default 30 s) or on abort. */
   waitClosed(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<MilestoneGateStatus>;
+  /** releases the gate (`await using gate = …` opens it on every path) */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** Milestone gates: deterministic "right after milestone M" injection (docs/architecture.md, "Milestone gates"). */
@@ -98,7 +100,8 @@ export interface DeployOptions {
   vaultOptions?: Record<string, unknown>;
 }
 
-export interface ClusterBackend {
+/** Disposing a backend is `down()`: `await using backend = await createBackend(…)`. */
+export interface ClusterBackend extends AsyncDisposable {
   readonly name: BackendName;
   /** check tools (kind, helm, docker), create the cluster; throws EnvironmentError / ToolMissingError */
   up(): Promise<ClusterHandle>;
@@ -108,6 +111,7 @@ export interface ClusterBackend {
   redeployManager(manager: ManagerChoice): Promise<void>;
   /** remove everything this backend started; idempotent */
   down(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 
   // --- capabilities: present only where the cluster can do it ---------------
   /** kill -9 of the main process of a pod's container; the container restarts in place */

@@ -203,6 +203,9 @@ function makeGate(milestone: string, kind: MilestoneGate['kind'], refs: GateRef[
     ids: refs.map((r) => r.id),
     release: () => each('DELETE'),
     status: () => each('GET'),
+    [Symbol.asyncDispose]: async () => {
+      await each('DELETE');
+    },
     async waitClosed({ timeoutMs = 30_000, signal } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -163,6 +163,10 @@ export class EmbeddedBackend implements ClusterBackend {
   }
 
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.down();
+  }
+
   async down(): Promise<void> {
     const cluster = this.cluster;
     this.cluster = undefined;

@@ -161,6 +161,10 @@ export class KubeconfigBackend implements ClusterBackend {
     return { at: nowMs() };
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.down();
+  }
+
   async down(): Promise<void> {
     // Nothing was started in the cluster: it is left as it was found; only local port-forward listeners close.
     await this.forwards?.closeAll();

@@ -216,7 +216,7 @@ export async function openDeployedCluster(options: ClusterRequest, signal: Abort
     const handle = await backend.up();
     await backend.deploy({ manager: options.manager });
     driver = new DeployedClusterDriver(backend, handle, options.manager);
-    return { driver, close };
+    return { driver, [Symbol.asyncDispose]: close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

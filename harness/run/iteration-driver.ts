@@ -28,7 +28,9 @@ export interface Observation {
   service(): ServiceSample[];
   /** the final shards etc. seen by the watch (for the leak scan) */
   secretValues(): string[];
+  /** stops every observer (idempotent); disposing the observation does the same */
   stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export interface AuditResult {
@@ -67,9 +69,13 @@ export interface IterationDriver {
   recover(): Promise<boolean>;
 }
 
-/** A deployed cluster the runner can iterate on. */
-export interface OpenCluster {
+/** A deployed cluster the runner can iterate on; disposing it tears down what was started (idempotent). */
+export interface OpenCluster extends AsyncDisposable {
   driver: IterationDriver;
-  /** tear down what was started (idempotent) */
-  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A cluster whose owner tears it down itself (a session reusing one cluster for many runs): disposing it does nothing. */
+export function borrowedCluster(driver: IterationDriver): OpenCluster {
+  return { driver, [Symbol.asyncDispose]: async () => undefined };
 }

@@ -94,17 +94,19 @@ export async function startObservation(options: ObservationOptions): Promise<Obs
   }
 
   let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      // The feed is flushed before it stops, so the key history is complete up to now.
+      await stopAll();
+      timeline.close();
+    })());
   return {
     timeline,
     ledger: () => ledger.snapshot(),
     keyFeed: () => (feed ? feed.keyHistory() : null),
     service: () => poller.serviceSamples(),
     secretValues: () => [...seen],
-    stop: () =>
-      (stopped ??= (async () => {
-        // The feed is flushed before it stops, so the key history is complete up to now.
-        await stopAll();
-        timeline.close();
-      })()),
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
 }

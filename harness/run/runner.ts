@@ -112,14 +112,17 @@ export async function runItemsWith(items: RunItem[], options: RunOptions, deps: 
   for (const sink of options.sinks) {
     await sink.runStarted?.({ total: items.length, backend: options.backend, manager: options.manager.kind, ...(options.manager.defect ? { defect: options.manager.defect } : {}) });
   }
-  let cluster: OpenCluster | undefined;
   let blocked: string | undefined;
   try {
+    let opened: OpenCluster | undefined;
     try {
-      cluster = await deps.open(options, signal);
+      opened = await deps.open(options, signal);
     } catch (err) {
       blocked = `cluster could not be brought up: ${message(err)}`;
     }
+    // Torn down when this block ends, however it ends. A failed teardown must not turn the results
+    // already recorded into a crash; the next start of the same cluster cleans what it left.
+    await using cluster = opened && { driver: opened.driver, [Symbol.asyncDispose]: () => opened[Symbol.asyncDispose]().catch(() => undefined) };
     const stoppedScenarios = new Set<string>();
     for (const [index, item] of items.entries()) {
       if (signal.aborted) blocked ??= 'interrupted before this iteration';
@@ -154,7 +157,6 @@ export async function runItemsWith(items: RunItem[], options: RunOptions, deps: 
     }
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await cluster?.close().catch(() => undefined);
     for (const sink of options.sinks) await sink.runFinished?.();
   }
   return { results, counts, exitCode: exitCodeFor(counts) };

@@ -151,6 +151,18 @@ describe('common: the deterministic random source', () => {
   });
 });
 
+describe('runtime: explicit resource management', () => {
+  it('Node defines Symbol.asyncDispose, which `await using` (lowered by esbuild/tsx) calls', async () => {
+    expect(typeof Symbol.asyncDispose).to.equal('symbol');
+    const log: string[] = [];
+    {
+      await using _resource = { [Symbol.asyncDispose]: async () => void log.push('disposed') };
+      log.push('body');
+    }
+    expect(log).to.deep.equal(['body', 'disposed']);
+  });
+});
+
 describe('common: pidAlive', () => {
   it('is true for a running process and false once it has exited and been reaped', async () => {
     expect(pidAlive(process.pid)).to.equal(true);

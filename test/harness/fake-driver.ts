@@ -55,7 +55,7 @@ export class FakeDriver implements IterationDriver {
     this.calls.push('observe');
     this.timeline = new MemoryTimeline();
     const tl = this.timeline;
-    return { timeline: tl, ledger: () => [], keyFeed: () => null, service: () => [], secretValues: () => [], stop: async () => undefined };
+    return { timeline: tl, ledger: () => [], keyFeed: () => null, service: () => [], secretValues: () => [], stop: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
   }
   async requestRekey(requestId: string) {
     this.calls.push(`request ${requestId}`);

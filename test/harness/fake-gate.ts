@@ -73,4 +73,8 @@ export class FakeGate implements MilestoneGate {
   async waitClosed(): Promise<MilestoneGateStatus> {
     throw new Error('not used by the runner');
   }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
+  }
 }

@@ -15,6 +15,7 @@ import { iterationRequestId } from '../../common/secrets.js';
 import type { FaultApplication } from '../../harness/faults/inject.js';
 import { embeddedGateKind } from '../../harness/backends/embedded-gates.js';
 import { gateEligible, gateHoldMs, heldAtApplication } from '../../harness/run/gating.js';
+import { borrowedCluster } from '../../harness/run/iteration-driver.js';
 import { runItemsWith } from '../../harness/run/runner.js';
 import { MemoryTimeline } from '../../harness/run/timeline-source.js';
 import { armFaults } from '../../harness/run/triggers.js';
@@ -224,7 +225,7 @@ describe('harness/run milestone gates (scripted gates)', () => {
         b.log.push('audit');
         return origAudit();
       };
-      const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gateMaxHoldMs: 3000 } }, { open: async () => ({ driver: d, close: async () => undefined }) });
+      const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gateMaxHoldMs: 3000 } }, { open: async () => borrowedCluster(d) });
       const record = summary.results[0]!.record;
       expect(calls).to.deep.equal(['arm cluster-rekey-verified after leftovers,initial,observe']); // before the request
       expect(driver.calls).to.include(`request ${record.plan.requestId}`);
@@ -239,7 +240,7 @@ describe('harness/run milestone gates (scripted gates)', () => {
       const b = gateBench();
       const driver = Object.assign(new FakeDriver(), { gates: b.capability });
       const items = [{ scenario, plan: plan([planned(0, after('cluster-rekey-verified'))]), replay: '' }];
-      const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gates: false } }, { open: async () => ({ driver, close: async () => undefined }) });
+      const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gates: false } }, { open: async () => borrowedCluster(driver) });
       expect(b.log).to.deep.equal([]);
       expect(summary.results[0]!.record.faults[0]!.gate).to.equal(undefined);
     });

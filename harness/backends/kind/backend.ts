@@ -252,6 +252,10 @@ export class KindBackend implements ClusterBackend {
     return name;
   }
 
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.down();
+  }
+
   async down(): Promise<void> {
     await this.forwards?.closeAll();
     if (this.o.keepCluster) return;

@@ -20,6 +20,8 @@ export interface Fixture {
   /** One HTTPS request to the server, trusting its CA; with the bearer token unless `headers.authorization` is given ('' = none). */
   call(method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
   stop(): Promise<void>;
+  /** the same as stop(): `await using fx = await startFixture()` */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promise<Fixture> {
@@ -31,6 +33,10 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
   await writeKubeconfig(kubeconfigPath, { server: server.url, token, namespace: 'vault', caPem: server.caPem });
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
+  const stop = async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  };
   return {
     store: server.store,
     server,
@@ -44,10 +50,8 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
       const res = await requestJson(server.url + path, { method, headers: all, ca: server.caPem, ...(body !== undefined ? { body } : {}) });
       return { status: res.status, json: res.json, text: res.text };
     },
-    async stop() {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
 }
 
