@@ -62,6 +62,12 @@ export class BenchSession {
     return session;
   }
 
+  /** The backend, for measurements that use its capabilities beside the runner. */
+  get clusterBackend(): ClusterBackend {
+    if (!this.backend) throw new Error('bench session: the cluster is not up');
+    return this.backend;
+  }
+
   /** The cluster as the harness sees it (kubeconfig, names), for measurements beside the runner. */
   get clusterHandle(): ClusterHandle {
     if (!this.handle) throw new Error('bench session: the cluster is not up');
