@@ -7,7 +7,7 @@
 import type { Outcome, RunRecord } from '../common/record.js';
 import { redact } from '../common/redact.js';
 import type { Catalog } from '../matrix/catalog.js';
-import { FAMILY_IDS, type IterationRef } from '../matrix/selection.js';
+import { FAMILY_IDS, type PlannedIteration } from '../matrix/selection.js';
 import { buildItems } from '../cli/run-exec.js';
 import { MeasurementError } from './errors.js';
 import { phaseProfile } from './profile.js';
@@ -28,7 +28,7 @@ export interface FamilySampleRefs {
   scenarioId: string;
   /** the family's iteration count in the standard matrix */
   matrixIterations: number;
-  refs: IterationRef[];
+  refs: PlannedIteration[];
 }
 
 export function familySample(catalog: Catalog, perFamily: number, families: readonly string[] = FAMILY_IDS): FamilySampleRefs[] {

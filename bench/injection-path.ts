@@ -5,7 +5,7 @@
  * This times the snapshot alone, on the same cluster, with nothing injected.
  */
 import * as k8s from '@kubernetes/client-node';
-import { kubePodApi, snapshot } from '../harness/faults/cluster-view.js';
+import { kubePodApi, snapshotTargets } from '../harness/faults/pod-api.js';
 import type { BenchSession } from './session.js';
 import { round, summarize } from './stats.js';
 
@@ -20,11 +20,11 @@ export async function profileSnapshot(session: BenchSession, n: number): Promise
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(handle.kubeconfigPath);
   const pods = kubePodApi(kc);
-  await snapshot(pods, handle.names); // warm the connection, as the runner's is warm
+  await snapshotTargets(pods, handle.names); // warm the connection, as the runner's is warm
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    await snapshot(pods, handle.names);
+    await snapshotTargets(pods, handle.names);
     times.push(performance.now() - t0);
   }
   const s = summarize(times, 'pod snapshot time');

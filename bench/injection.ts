@@ -7,7 +7,7 @@
 import type { RunRecord } from '../common/record.js';
 import type { Scenario } from '../common/scenario.js';
 import type { Catalog } from '../matrix/catalog.js';
-import { hash32, seededSample } from '../matrix/random.js';
+import { hash32, seededSample } from '../common/random.js';
 import { round, summarize } from './stats.js';
 
 export interface InjectionSample {

@@ -19,6 +19,7 @@ import { MeasurementError } from './errors.js';
 import { faultedIterationSeconds, familySample, measureFamilies, notPassed } from './families.js';
 import { injectionLatency, injectionSamples, milestoneSample } from './injection.js';
 import { profileSnapshot } from './injection-path.js';
+import { measureLabelLatency } from './label-latency.js';
 import { baselineOutcomes, baselineRefs, candidateKey, checkCandidates, measureDefect, mutationSummary, type DefectResult } from './mutation.js';
 import type { BenchReport } from './report.js';
 import { RssSampler } from './rss.js';
@@ -104,6 +105,14 @@ export async function measureAll(report: BenchReport, options: BenchOptions, cat
       report.injection = { description: 'appliedAt − triggeredAt − planned offset of every milestone-triggered fault, reference manager (the seeded milestone sample and the mutation baseline)', ...latency, samples: injectionSamples(referenceRecords) };
       report.injection.snapshot_before_fault = await profileSnapshot(s, 30);
       log(`  injection latency p50 ${latency.p50_ms} ms, p95 ${latency.p95_ms} ms over ${latency.n} faults (of which a pod snapshot: p50 ${report.injection.snapshot_before_fault.p50_ms} ms)`);
+    });
+
+    await section('label latency', async () => {
+      // On the reference deployment the injection sample left behind (a settled cluster with its feed).
+      const latency = await measureLabelLatency(s.clusterBackend, s.clusterHandle, signal);
+      report.label_latency = { description: 'feed transition (active, sealed, unsealed) → the pod label change seen by a watch, over one failover of the active server', ...latency };
+      report.label_latency_max_ms = latency.max_ms;
+      log(`  label latency p50 ${latency.p50_ms} ms, max ${latency.max_ms} ms over ${latency.n} transitions (${latency.unmatched} unmatched)`);
     });
 
     await section('standard matrix throughput', async () => {

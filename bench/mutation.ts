@@ -10,7 +10,7 @@ import { DEFECTS } from '../manager/defects/registry.js';
 import { DEFECT_CATCHERS } from '../manager/defects/catchers.js';
 import type { Outcome, RunRecord } from '../common/record.js';
 import type { Catalog } from '../matrix/catalog.js';
-import type { IterationRef } from '../matrix/selection.js';
+import type { PlannedIteration } from '../matrix/selection.js';
 import { buildItems } from '../cli/run-exec.js';
 import { MeasurementError } from './errors.js';
 import type { BenchSession } from './session.js';
@@ -52,9 +52,9 @@ export function checkCandidates(catalog: Catalog, defects: readonly string[] = D
 }
 
 /** The distinct candidates of all defects, for one reference-manager baseline batch. */
-export function baselineRefs(catalog: Catalog, defects: readonly string[], candidates = MUTATION_CANDIDATES): IterationRef[] {
+export function baselineRefs(catalog: Catalog, defects: readonly string[], candidates = MUTATION_CANDIDATES): PlannedIteration[] {
   const seen = new Set<string>();
-  const out: IterationRef[] = [];
+  const out: PlannedIteration[] = [];
   for (const defect of defects) {
     for (const ref of candidates[defect] ?? []) {
       if (seen.has(candidateKey(ref))) continue;

@@ -13,6 +13,7 @@ import type { MachineInfo } from './machine.js';
 import type { DefectResult, MutationSummary } from './mutation.js';
 import type { RssReport } from './rss.js';
 import { cell, formatTable } from './table.js';
+import type { LabelLatency } from './label-latency.js';
 import { checkTargets, FIGURE_KEYS, mark, type FigureKey, type Figures } from './targets.js';
 import type { MatrixThroughput } from './throughput.js';
 
@@ -29,6 +30,7 @@ export interface BenchDetails {
   families?: FamilyTiming[];
   matrix?: MatrixThroughput;
   injection?: InjectionLatency & { description: string; samples: InjectionSample[]; snapshot_before_fault?: SnapshotProfile };
+  label_latency?: LabelLatency & { description: string };
   /** the reference manager on the milestone sample and the mutation candidates */
   milestone_batch?: { n: number; outcomes: Record<string, number>; not_passed: NotPassed[] };
   rss?: RssReport & { description: string };
@@ -74,6 +76,7 @@ const UNITS: Record<FigureKey, string> = {
   harness_peak_rss_mb: 'MB',
   mutation_score: '',
   time_to_first_failure_median_s: 's',
+  label_latency_max_ms: 'ms',
 };
 
 export function formatFigures(report: BenchReport): string {

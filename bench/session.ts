@@ -10,14 +10,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../harness/backends/backend.js';
 import { createBackend } from '../harness/backends/index.js';
-import { ClusterDriver } from '../harness/run/cluster-driver.js';
-import { runItemsWith, type RunItem, type RunSummary } from '../harness/run/runner.js';
+import { DeployedClusterDriver } from '../harness/run/deployed-cluster.js';
+import { borrowedCluster } from '../harness/run/iteration-driver.js';
+import { runItemsWith, type RunItem, type RunResults } from '../harness/run/runner.js';
 import type { ResultSink } from '../common/record.js';
 
 export const BENCH_IP_BASE = '127.49.0';
 
 export interface BatchResult {
-  summary: RunSummary;
+  summary: RunResults;
   /** ms spent deploying before this batch (0 when the deployment was reused) */
   deployMs: number;
   /** ms from the first iteration's start to the last one's end, the runner's between-iteration work included */
@@ -36,7 +37,7 @@ export class BenchSession {
   private backend: ClusterBackend | undefined;
   private handle: ClusterHandle | undefined;
   private deployedFor: string | undefined;
-  private driver: ClusterDriver | undefined;
+  private driver: DeployedClusterDriver | undefined;
 
   private constructor(
     readonly dir: string,
@@ -61,6 +62,12 @@ export class BenchSession {
     return session;
   }
 
+  /** The backend, for measurements that use its capabilities beside the runner. */
+  get clusterBackend(): ClusterBackend {
+    if (!this.backend) throw new Error('bench session: the cluster is not up');
+    return this.backend;
+  }
+
   /** The cluster as the harness sees it (kubeconfig, names), for measurements beside the runner. */
   get clusterHandle(): ClusterHandle {
     if (!this.handle) throw new Error('bench session: the cluster is not up');
@@ -75,7 +82,7 @@ export class BenchSession {
     const ms = performance.now() - t0;
     this.deployMs.push(ms);
     this.deployedFor = key;
-    this.driver = new ClusterDriver(this.backend!, this.handle!, manager);
+    this.driver = new DeployedClusterDriver(this.backend!, this.handle!, manager);
     return ms;
   }
 
@@ -87,7 +94,7 @@ export class BenchSession {
     const summary = await runItemsWith(
       items,
       { backend: 'embedded', manager, runsDir: this.runsDir, sinks: options.sinks ?? [], bail: options.bail ?? false, signal: this.signal },
-      { open: async () => ({ driver, close: async () => undefined }) },
+      { open: async () => borrowedCluster(driver) },
     );
     // The runner recovers after a failure, except after the one --bail stops at, and an environment
     // error may mean recovery itself failed: then the next batch starts from a fresh deployment.

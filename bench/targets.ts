@@ -15,6 +15,7 @@ export const FIGURE_KEYS = [
   'harness_peak_rss_mb',
   'mutation_score',
   'time_to_first_failure_median_s',
+  'label_latency_max_ms',
 ] as const;
 export type FigureKey = (typeof FIGURE_KEYS)[number];
 export type Figures = Record<FigureKey, number>;
@@ -33,6 +34,7 @@ export const TARGETS: readonly Target[] = [
   { key: 'embedded_peak_rss_mb', text: '≤ 400 MB', met: (v) => v <= 400 },
   { key: 'mutation_score', text: '= 1 (every broken variant caught)', met: (v) => v >= 1 },
   { key: 'time_to_first_failure_median_s', text: '≤ 60 s', met: (v) => v <= 60 },
+  { key: 'label_latency_max_ms', text: '≤ 1000 ms (every seal/unseal/active transition on the pod labels)', met: (v) => v <= 1000 },
 ];
 
 export interface TargetCheck {

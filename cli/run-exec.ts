@@ -9,12 +9,13 @@ import path from 'node:path';
 import type { Backend, Outcome, ResultSink } from '../common/record.js';
 import type { Scenario } from '../common/scenario.js';
 import { UsageError } from '../common/errors.js';
-import type { OpenCluster, RunItem, RunOptions, RunSummary } from '../harness/run/runner.js';
+import { borrowedCluster, type OpenCluster } from '../harness/run/iteration-driver.js';
+import type { RunItem, RunOptions, RunResults } from '../harness/run/runner.js';
 import type { ManagerChoice } from '../harness/backends/backend.js';
 import { displayPath, REPO_ROOT, SCENARIOS_DIR } from '../matrix/catalog.js';
 import { makePlan, REFERENCE_STATUS_RATE_MS, stableJson } from '../matrix/plan.js';
 import { replayCommand, type ReplaySpec } from '../matrix/replay.js';
-import { takeShard, type IterationRef } from '../matrix/selection.js';
+import { takeShard, type PlannedIteration } from '../matrix/selection.js';
 import { ProgressPrinter, wantsLiveDisplay, writeFlushed, type Output } from './progress.js';
 
 export interface ExecOptions {
@@ -43,7 +44,7 @@ function replayFile(scenario: Scenario): string | undefined {
   return displayPath(path.resolve(scenario.source));
 }
 
-export function buildItems(refs: IterationRef[], opts: Pick<ExecOptions, 'backend' | 'manager' | 'defect' | 'timescale' | 'seed'>): RunItem[] {
+export function buildItems(refs: PlannedIteration[], opts: Pick<ExecOptions, 'backend' | 'manager' | 'defect' | 'timescale' | 'seed'>): RunItem[] {
   return refs.map(({ scenario, iteration }) => {
     const plan = makePlan(scenario, iteration, { timescale: opts.timescale, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
     const spec: ReplaySpec = { scenario: scenario.id, iteration, seed: plan.seed, timescale: plan.timescale, backend: opts.backend, manager: opts.manager };
@@ -114,12 +115,12 @@ async function commonSinks(opts: ExecOptions): Promise<{ allure: ResultSink; sum
   return { allure: createAllureSink({ resultsDir: dirs.resultsDir }), summary: createSummarySink({ outDir: dirs.summaryDir, print: (t) => out.write(t) }) };
 }
 
-function exitCodeOf(summaries: RunSummary[]): 0 | 1 | 3 {
+function exitCodeOf(summaries: RunResults[]): 0 | 1 | 3 {
   return summaries.some((s) => s.exitCode === 1) ? 1 : summaries.some((s) => s.exitCode === 3) ? 3 : 0;
 }
 
 /** Runs the items (split across `parallel` embedded clusters) and returns the exit code. */
-export async function executeItems(items: RunItem[], opts: ExecOptions): Promise<{ exitCode: number; summaries: RunSummary[] }> {
+export async function executeItems(items: RunItem[], opts: ExecOptions): Promise<{ exitCode: number; summaries: RunResults[] }> {
   checkParallel(opts.parallel, opts.backend);
   const out = opts.out ?? stdout;
   const { runItems } = await import('../harness/run/runner.js');
@@ -160,13 +161,13 @@ export async function executeItems(items: RunItem[], opts: ExecOptions): Promise
  * iteration per schedule and must not pay a cluster start each time).
  */
 export interface RunnerSession {
-  run(item: RunItem): Promise<RunSummary>;
+  run(item: RunItem): Promise<RunResults>;
   close(): Promise<void>;
 }
 
 export async function openSession(opts: ExecOptions): Promise<RunnerSession> {
   const { runItemsWith } = await import('../harness/run/runner.js');
-  const { openCluster } = await import('../harness/run/cluster-driver.js');
+  const { openDeployedCluster } = await import('../harness/run/deployed-cluster.js');
   const { allure, summary } = await commonSinks(opts);
   const out = opts.out ?? stdout;
   const printer = new ProgressPrinter(out, wantsLiveDisplay());
@@ -185,24 +186,24 @@ export async function openSession(opts: ExecOptions): Promise<RunnerSession> {
     run: (item) =>
       runItemsWith([item], { ...options, signal: controller.signal }, {
         open: async (o, signal) => {
-          const open = cluster ?? (await openCluster(o, signal));
+          const open = cluster ?? (await openDeployedCluster(o, signal));
           cluster = open;
-          return { driver: open.driver, close: async () => undefined }; // closed by session.close()
+          return borrowedCluster(open.driver); // torn down by session.close()
         },
       }),
     close: async () => {
       process.removeListener('SIGINT', onSigint);
-      await cluster?.close();
+      await cluster?.[Symbol.asyncDispose]();
       await summary.runFinished?.();
     },
   };
 }
 
-function emptySummary(): RunSummary {
+function emptySummary(): RunResults {
   return { results: [], counts: { passed: 0, failed: 0, 'not-hit': 0, timeout: 0, 'environment-error': 0 }, exitCode: 0 };
 }
 
-function mergeCounts(summaries: RunSummary[]): Record<Outcome, number> {
+function mergeCounts(summaries: RunResults[]): Record<Outcome, number> {
   const total = emptySummary().counts;
   for (const s of summaries) for (const [k, v] of Object.entries(s.counts)) total[k as Outcome] += v;
   return total;

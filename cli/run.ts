@@ -10,7 +10,7 @@ import { loadCatalog } from '../matrix/catalog.js';
 import { formatListing, listingJson } from '../matrix/listing.js';
 import { checkTimescale, defaultTimescale } from '../matrix/plan.js';
 import { BACKENDS, decodeReplayToken } from '../matrix/replay.js';
-import { expand, parseShard, select, takeShard, type MatrixEntry } from '../matrix/selection.js';
+import { expand, parseShardSelector, select, takeShard, type MatrixEntry } from '../matrix/selection.js';
 import { buildItems, checkParallel, dryRunLines, executeItems, type ExecOptions } from './run-exec.js';
 import { checkDefect } from './defect-check.js';
 import { writeFlushed } from './progress.js';
@@ -133,7 +133,7 @@ function registerRun(program: Command): void {
       const nothingChosen = flags.scenario.length === 0 && flags.family.length === 0 && flags.matrix === undefined;
       const entries = select(catalog, { scenarios: flags.scenario, families: flags.family, matrix: nothingChosen ? 'quick' : flags.matrix });
       let refs = expand(entries, flags.iterations);
-      if (flags.shard !== undefined) refs = takeShard(refs, parseShard(flags.shard));
+      if (flags.shard !== undefined) refs = takeShard(refs, parseShardSelector(flags.shard));
       const items = buildItems(refs, opts);
       if (flags.dryRun) {
         await writeFlushed(dryRunLines(items));

@@ -5,16 +5,9 @@
  * A re-parented process (ppid changed) or a vanished pid both mean the
  * daemon died.
  */
-const CHECK_EVERY_MS = 250;
+import { pidAlive } from './process.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+const CHECK_EVERY_MS = 250;
 
 /** Starts an unref'd timer; returns a function that stops watching. No-op outside the embedded cluster. */
 export function exitWhenParentDies(onExit: () => void = () => process.exit(0)): () => void {
@@ -22,7 +15,7 @@ export function exitWhenParentDies(onExit: () => void = () => process.exit(0)): 
   if (!Number.isInteger(parentPid) || parentPid <= 0) return () => {};
   const startPpid = process.ppid;
   const timer = setInterval(() => {
-    if (!alive(parentPid) || (startPpid === parentPid && process.ppid !== parentPid)) {
+    if (!pidAlive(parentPid) || (startPpid === parentPid && process.ppid !== parentPid)) {
       clearInterval(timer);
       onExit();
     }

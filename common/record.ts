@@ -136,7 +136,7 @@ export interface InjectedFault {
 }
 
 /**
- * A milestone gate as the runner saw it (harness/faults/gates.ts): armed
+ * A milestone gate as the runner saw it (harness/backends/embedded-gates.ts): armed
  * before the request, closed by the milestone, released once the fault was
  * applied (or expired after maxHoldMs). A gated fault landed when it was
  * applied while its gate held the cluster.
@@ -213,6 +213,8 @@ export interface RunRecord {
   logs: Record<string, string>;
   /** manager log lines at WARNING or ERROR (already redacted) for I6 */
   managerProblems: string[];
+  /** why the manager's log could not be read (a backend without the collectLogs capability); I6 is then not checked */
+  logsUnavailable?: string;
   invariants: InvariantResult[];
   outcome: Outcome;
   error?: string;

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import type { FaultSpec, Scenario, ScheduledFault, Trigger } from '../common/scenario.js';
 import { expectedRekeySequence } from '../common/milestones.js';
 import { FAULTED_INVARIANTS, PROCEDURE_TIMEOUT_S } from './milestone-matrix.js';
-import { hash32 } from './random.js';
+import { hash32 } from '../common/random.js';
 import { stableJson } from './plan.js';
 
 /** Pod targets explore draws from (node loss uses node-of:active or a named node). */

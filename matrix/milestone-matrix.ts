@@ -6,7 +6,7 @@
  */
 import type { FaultSpec, InvariantId, Scenario } from '../common/scenario.js';
 import { expectedRekeySequence } from '../common/milestones.js';
-import { hash32 } from './random.js';
+import { hash32 } from '../common/random.js';
 
 export interface TargetSet {
   /** short readable name used in scenario ids, e.g. `kill-manager+server0` */

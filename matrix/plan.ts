@@ -7,7 +7,7 @@ import { UsageError } from '../common/errors.js';
 import type { Backend } from '../common/record.js';
 import type { FaultPlan, FaultSpec, PlannedFault, Scenario, ScheduledFault } from '../common/scenario.js';
 import { iterationRequestId } from '../common/secrets.js';
-import { hash32, seededRandom } from './random.js';
+import { hash32, seededRandom } from '../common/random.js';
 
 /** The procedure's reference status rate: scenario seconds are seconds at this rate. */
 export const REFERENCE_STATUS_RATE_MS = 5000;
@@ -42,7 +42,7 @@ function scaledMs(seconds: number, timescale: number): number {
  * (1-based), rr a random 2-digit fraction drawn from the iteration's seed.
  */
 export function sweepSeconds(seed: number, scenarioId: string, iteration: number, faultIndex: number): number {
-  const rr = Math.floor(seededRandom(hash32(seed, scenarioId, iteration, 'sweep', faultIndex))() * 100);
+  const rr = Math.floor(seededRandom(hash32(seed, scenarioId, iteration, 'sweep', faultIndex)).next() * 100);
   return iteration + 1 + rr / 100;
 }
 

@@ -6,7 +6,7 @@
 import { UsageError } from '../common/errors.js';
 import type { Scenario } from '../common/scenario.js';
 import type { Catalog } from './catalog.js';
-import { hash32, seededSample } from './random.js';
+import { hash32, seededSample } from '../common/random.js';
 
 export const FAMILY_IDS = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10'];
 export const MATRIX_NAMES = ['quick', 'standard', 'milestones'] as const;
@@ -19,7 +19,8 @@ export interface MatrixEntry {
   iterations?: number[];
 }
 
-export interface IterationRef {
+/** One iteration a run will execute: a scenario and its 0-based iteration position. */
+export interface PlannedIteration {
   scenario: Scenario;
   iteration: number;
 }
@@ -72,11 +73,11 @@ export function select(catalog: Catalog, options: SelectionOptions): MatrixEntry
 }
 
 /** One entry per iteration, in a stable order; `iterations` (--iterations) replaces each scenario's own count. */
-export function expand(entries: MatrixEntry[], iterations?: number): IterationRef[] {
+export function expand(entries: MatrixEntry[], iterations?: number): PlannedIteration[] {
   if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) {
     throw new UsageError(`--iterations must be a positive integer, got ${iterations}`);
   }
-  const out: IterationRef[] = [];
+  const out: PlannedIteration[] = [];
   for (const { scenario, iterations: positions } of entries) {
     const list = iterations !== undefined ? range(iterations) : (positions ?? range(scenario.iterations));
     for (const iteration of list) out.push({ scenario, iteration });
@@ -88,12 +89,13 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-export interface Shard {
+/** `--shard I/N`: which of N parallel CI jobs this is (not an unseal shard, common/secrets.ts). */
+export interface ShardSelector {
   index: number; // 1-based
   count: number;
 }
 
-export function parseShard(text: string): Shard {
+export function parseShardSelector(text: string): ShardSelector {
   const m = /^([0-9]+)\/([0-9]+)$/.exec(text.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
@@ -105,6 +107,6 @@ export function parseShard(text: string): Shard {
  * Round robin over the stable expanded order: shard I of N takes positions
  * I-1, I-1+N, … — so the N shards partition the list and stay balanced.
  */
-export function takeShard<T>(list: readonly T[], shard: Shard): T[] {
+export function takeShard<T>(list: readonly T[], shard: ShardSelector): T[] {
   return list.filter((_, i) => i % shard.count === shard.index - 1);
 }

@@ -24,6 +24,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EnvironmentError } from '../common/errors.js';
+import { pidAlive } from '../common/process.js';
 import { waitFor } from './agent/wait.js';
 
 /** Bump when the layout of an entry or the way it is built changes. */
@@ -248,14 +249,6 @@ function linkInto(entryDir: string, names: readonly string[], outDir: string): v
   }
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the cache's build lock (a file holding our pid); undefined when it is held by a live process. */
 function tryLock(cacheDir: string): (() => void) | undefined {

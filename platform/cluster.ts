@@ -47,7 +47,7 @@ export interface EmbeddedClusterOptions {
   statusRateMs?: number;
   /** the Vault double's harness-only key feed (default on) */
   feed?: boolean;
-  /** the Vault double's harness-only milestone gates, VAULT_DOUBLE_HARNESS_API (default on; see harness/faults/gates.ts) */
+  /** the Vault double's harness-only milestone gates, VAULT_DOUBLE_HARNESS_API (default on; see harness/backends/embedded-gates.ts) */
   gates?: boolean;
   vaultOptions?: Record<string, unknown>;
   /** the version the Vault double reports (health, seal-status, `vault-version` label); default VAULT_VERSION of platform/vault/version.ts */
@@ -236,7 +236,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
     stop: () => stopEmbeddedCluster(dir),
   };
   try {
-    await deploy(cluster, options, log);
+    await deployWorkloads(cluster, options, log);
   } catch (err) {
     await cluster.stop();
     throw err;
@@ -255,7 +255,15 @@ async function buildBundles(dir: string, options: EmbeddedClusterOptions, log: (
   return bundles;
 }
 
-async function deploy(cluster: EmbeddedCluster, options: EmbeddedClusterOptions, log: (line: string) => void): Promise<void> {
+/** What `deployWorkloads` puts on a running cluster (the same switches `startEmbeddedCluster` takes). */
+export type WorkloadOptions = Pick<EmbeddedClusterOptions, 'vault' | 'manager' | 'managerDefect' | 'managerSettings' | 'statusRateMs' | 'feed' | 'gates' | 'vaultOptions' | 'vaultVersion'>;
+
+/**
+ * The one way the Vault double and the manager are put on an embedded cluster
+ * (`cluster up` through startEmbeddedCluster, and the harness's embedded
+ * backend): the CA, the store dir, the Vault workload, the manager workload.
+ */
+export async function deployWorkloads(cluster: EmbeddedCluster, options: WorkloadOptions, log: (line: string) => void = () => {}): Promise<void> {
   const { stateDir: dir, state } = cluster;
   const vaultAvailable = fs.existsSync(path.join(REPO_ROOT, VAULT_MAIN));
   const managerAvailable = fs.existsSync(path.join(REPO_ROOT, MANAGER_MAIN));

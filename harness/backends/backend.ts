@@ -1,11 +1,19 @@
 /**
  * One interface for every cluster (design principle 1). Backends differ only
- * in lifecycle, deployment, and the process-level faults Kubernetes has no
- * API for; everything else (secrets, pods, watches, pod deletes) goes through
- * the Kubernetes API from `kubeconfigPath`, and Vault is reached over its
- * HTTP API.
+ * in lifecycle, deployment, and their capabilities: what Kubernetes has no
+ * API for (killing a process, losing a node, reading logs beyond the log API,
+ * pausing the cluster at a milestone). Everything else (secrets, pods,
+ * watches, pod deletes) goes through the Kubernetes API from
+ * `kubeconfigPath`, and Vault is reached over its HTTP API.
+ *
+ * Capabilities are optional members, as in Jepsen's DB protocols: a backend
+ * has one or it does not, and the runner and the nemesis use it when present
+ * and report honestly when absent. Nothing outside harness/backends/ asks
+ * which backend it is talking to.
  */
+import { RekeyChaosError } from '../../common/errors.js';
 import type { Backend as BackendName } from '../../common/record.js';
+import type { VaultEndpoint } from '../vault-client/client.js';
 
 export interface ClusterNames {
   namespace: string; // vault
@@ -22,14 +30,6 @@ export interface ManagerChoice {
   settings?: Record<string, string>;
 }
 
-/** How the harness reaches a Vault server's HTTP API from outside the cluster. */
-export interface VaultEndpoint {
-  pod: string;
-  url: string; // https://ip:8200 (embedded) or a port-forward URL
-  /** TLS server name to verify, when it differs from the URL host */
-  servername?: string;
-}
-
 export interface ClusterHandle {
   backend: BackendName;
   names: ClusterNames;
@@ -42,17 +42,56 @@ export interface ClusterHandle {
   vaultEndpoints(): Promise<VaultEndpoint[]>;
   /** the embedded double's feed file (harness-only), or undefined */
   keyFeedPath?: string;
-  /** where logs of a pod can be read beyond what the log API keeps (embedded), or undefined */
-  logDir?: string;
-  /** the embedded cluster's state dir, where milestone gates can be armed (harness/faults/gates.ts); undefined elsewhere */
-  embeddedStateDir?: string;
 }
 
-export interface ProcessFaults {
-  /** kill -9 of the main process of a pod's container; the container restarts in place */
-  killProcess(namespace: string, pod: string): Promise<{ at: number }>;
-  /** loss of a whole node for downMs */
-  failNode(node: string, downMs: number): Promise<{ at: number }>;
+/** The state of a milestone gate (times from nowMs()). */
+export interface MilestoneGateStatus {
+  milestone: string;
+  state: 'armed' | 'closed' | 'released' | 'expired';
+  closed: boolean;
+  /** when the milestone closed the gate (undefined: not (yet) closed) */
+  closedAt?: number;
+  /** when it opened again or was disarmed */
+  releasedAt?: number;
+  /** requests that waited at the gate, and those dropped because their client went away (never applied) */
+  held: number;
+  dropped: number;
+  /** Vault gates: the server whose event closed it */
+  server?: string;
+}
+
+export type GateKind = 'kubernetes' | 'vault';
+
+/** A gate armed for one milestone: the cluster's own programs are held right after it until release. */
+export interface MilestoneGate {
+  milestone: string;
+  kind: GateKind;
+  /** The gate ids as armed (one on the API server, or one per Vault server that accepted it), for the run record. */
+  ids?: string[];
+  /** Opens (or disarms) the gate; idempotent; tolerates Vault servers that died meanwhile. */
+  release(): Promise<MilestoneGateStatus>;
+  status(): Promise<MilestoneGateStatus>;
+  /** Resolves with the status once the gate closed; rejects after `timeoutMs` (default 30 s) or on abort. */
+  waitClosed(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<MilestoneGateStatus>;
+  /** releases the gate (`await using gate = …` opens it on every path) */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Milestone gates: deterministic "right after milestone M" injection (docs/architecture.md, "Milestone gates"). */
+export interface MilestoneGates {
+  /** which gate would hold this milestone, or undefined when this cluster cannot gate it (pure) */
+  kindOf(milestone: string): GateKind | undefined;
+  /** arms a one-shot gate; undefined when the milestone cannot be gated; opens by itself maxHoldMs after closing */
+  arm(milestone: string, maxHoldMs: number): Promise<MilestoneGate | undefined>;
+}
+
+export interface CollectedLogs {
+  /** pod → file relative to the run dir */
+  logs: Record<string, string>;
+  /** manager log lines at WARNING or ERROR (redacted) */
+  managerProblems: string[];
+  /** set when nothing could be collected, saying why (the checkers then cannot read the manager's log) */
+  unavailable?: string;
 }
 
 export interface DeployOptions {
@@ -61,7 +100,8 @@ export interface DeployOptions {
   vaultOptions?: Record<string, unknown>;
 }
 
-export interface ClusterBackend {
+/** Disposing a backend is `down()`: `await using backend = await createBackend(…)`. */
+export interface ClusterBackend extends AsyncDisposable {
   readonly name: BackendName;
   /** check tools (kind, helm, docker), create the cluster; throws EnvironmentError / ToolMissingError */
   up(): Promise<ClusterHandle>;
@@ -69,7 +109,27 @@ export interface ClusterBackend {
   deploy(options: DeployOptions): Promise<void>;
   /** replace just the manager (e.g. another defect) without touching Vault */
   redeployManager(manager: ManagerChoice): Promise<void>;
-  readonly faults: ProcessFaults;
   /** remove everything this backend started; idempotent */
   down(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+
+  // --- capabilities: present only where the cluster can do it ---------------
+  /** kill -9 of the main process of a pod's container; the container restarts in place */
+  killProcess?(namespace: string, pod: string): Promise<{ at: number }>;
+  /** loss of a whole node for downMs: its pods' processes die, the node is NotReady, then they restart */
+  loseNode?(node: string, downMs: number): Promise<{ at: number }>;
+  /** the pods' logs since `since` (epoch ms) into `<runDir>/logs/`, redacted, beyond what the log API keeps */
+  collectLogs?(runDir: string, since: number): Promise<CollectedLogs>;
+  /** milestone gates (the embedded cluster's harness-only extensions) */
+  readonly gates?: MilestoneGates;
+}
+
+/** The processes-level capabilities a fault may need; a backend without one is reported, not faked. */
+export type ProcessCapabilities = Pick<ClusterBackend, 'name' | 'killProcess' | 'loseNode'>;
+
+/** A fault the backend has no capability for (exit 2: the scenario asks what this cluster cannot do). */
+export class UnsupportedFaultError extends RekeyChaosError {
+  constructor(fault: string, backend: string) {
+    super(`${fault} is not supported on the ${backend} backend`, 2, { fault, backend });
+  }
 }

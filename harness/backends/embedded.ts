@@ -7,23 +7,26 @@
  * A redeploy starts from a fresh Vault (store, feed and procedure secrets
  * wiped), which is how the runner recovers after an iteration broke custody.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { delay } from '../../common/clock.js';
 import { EnvironmentError, TimeoutError } from '../../common/errors.js';
 import { isProcedureSecret, ROOT_TOKEN_SECRET, SHARES } from '../../common/secrets.js';
-import { startEmbeddedCluster, type EmbeddedCluster } from '../../platform/cluster.js';
-import { managerWorkload, vaultFeedPath, vaultServerWorkload } from '../../platform/workloads.js';
-import { isSettled, serverStates } from '../run/health.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults, VaultEndpoint } from './backend.js';
+import { deployWorkloads, startEmbeddedCluster, type EmbeddedCluster, type WorkloadOptions } from '../../platform/cluster.js';
+import { vaultFeedPath } from '../../platform/workloads.js';
+import { isSettled, serverStates } from '../vault-client/health.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, CollectedLogs, DeployOptions, ManagerChoice, MilestoneGates } from './backend.js';
+import { embeddedGates } from './embedded-gates.js';
+import { collectPodLogs } from './embedded-logs.js';
+import type { VaultEndpoint } from '../vault-client/client.js';
 
 export interface EmbeddedBackendOptions {
   stateDir?: string;
   ipBase?: string;
   statusRateMs?: number; // default 100 ms → timescale 0.02
   readyTimeoutMs?: number; // deploy waits this long for an initialized, unsealed Vault
-  gates?: boolean; // the Vault double serves milestone gates (harness/faults/gates.ts); default on
+  gates?: boolean; // the `gates` capability and the Vault double's side of it (embedded-gates.ts); default on
 }
 
 const DEFAULT_STATUS_RATE_MS = 100;
@@ -32,11 +35,13 @@ export class EmbeddedBackend implements ClusterBackend {
   readonly name = 'embedded' as const;
   private cluster: EmbeddedCluster | undefined;
   private handle: ClusterHandle | undefined;
-  private lastDeploy: DeployOptions | undefined;
   private readonly statusRateMs: number;
+  /** Milestone gates, unless switched off (`gates: false`: the Vault double then serves none either). */
+  readonly gates: MilestoneGates | undefined;
 
   constructor(private readonly options: EmbeddedBackendOptions = {}) {
     this.statusRateMs = options.statusRateMs ?? DEFAULT_STATUS_RATE_MS;
+    this.gates = options.gates === false ? undefined : embeddedGates(() => this.need().cluster);
   }
 
   private need(): { cluster: EmbeddedCluster; handle: ClusterHandle } {
@@ -69,8 +74,6 @@ export class EmbeddedBackend implements ClusterBackend {
       caCertPem: '',
       statusRateMs: this.statusRateMs,
       keyFeedPath: vaultFeedPath(cluster.stateDir),
-      logDir: cluster.logDir,
-      embeddedStateDir: cluster.stateDir,
       async vaultEndpoints(): Promise<VaultEndpoint[]> {
         const pods = await core.listNamespacedPod({ namespace: names.namespace, labelSelector: names.serverLabelSelector });
         return pods.items
@@ -84,41 +87,35 @@ export class EmbeddedBackend implements ClusterBackend {
 
   async deploy(options: DeployOptions): Promise<void> {
     const { cluster, handle } = this.need();
-    this.lastDeploy = options;
-    const { namespace, fullname } = handle.names;
+    const { fullname } = handle.names;
+    // A fresh Vault every time: old workloads, procedure secrets, the double's store and feed go first.
     await Promise.all([cluster.agent.deleteWorkload(fullname).catch(() => undefined), cluster.agent.deleteWorkload(`${fullname}-manager`).catch(() => undefined)]);
     await this.deleteProcedureSecrets();
     await rm(path.join(cluster.stateDir, 'vault', 'store'), { recursive: true, force: true });
     await rm(vaultFeedPath(cluster.stateDir), { force: true });
-    const { createCa } = await import('../../platform/pki.js');
-    const ca = await createCa(path.join(cluster.stateDir, 'pki'));
-    const { readFile, mkdir } = await import('node:fs/promises');
-    await mkdir(path.join(cluster.stateDir, 'vault', 'store'), { recursive: true });
-    handle.caCertPem = await readFile(ca.certPath, 'utf8');
-    await cluster.agent.putWorkload(vaultServerWorkload({ stateDir: cluster.stateDir, namespace, fullname, feed: true, harnessApi: this.options.gates !== false, ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}) }));
-    await this.putManager(options.manager);
+    await deployWorkloads(cluster, {
+      vault: true,
+      feed: true,
+      gates: this.options.gates !== false,
+      ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}),
+      ...this.managerSwitches(options.manager),
+    });
+    handle.caCertPem = await readFile(cluster.caCertPath!, 'utf8');
     await this.waitReady();
   }
 
   async redeployManager(manager: ManagerChoice): Promise<void> {
-    await this.putManager(manager);
-    if (this.lastDeploy) this.lastDeploy = { ...this.lastDeploy, manager };
+    await deployWorkloads(this.need().cluster, { vault: false, ...this.managerSwitches(manager) });
   }
 
-  private async putManager(manager: ManagerChoice): Promise<void> {
-    const { cluster, handle } = this.need();
+  private managerSwitches(manager: ManagerChoice): WorkloadOptions {
     if (manager.kind !== 'reference') throw new EnvironmentError(`the embedded backend runs the reference manager only (asked for ${manager.kind})`);
-    await cluster.agent.putWorkload(
-      managerWorkload({
-        stateDir: cluster.stateDir,
-        namespace: handle.names.namespace,
-        fullname: handle.names.fullname,
-        ipBase: cluster.state.ipBase,
-        statusRateMs: this.statusRateMs,
-        ...(manager.defect ? { defect: manager.defect } : {}),
-        ...(manager.settings ? { settings: manager.settings } : {}),
-      }),
-    );
+    return {
+      manager: true,
+      statusRateMs: this.statusRateMs,
+      ...(manager.defect ? { managerDefect: manager.defect } : {}),
+      ...(manager.settings ? { managerSettings: manager.settings } : {}),
+    };
   }
 
   private core(): k8s.CoreV1Api {
@@ -151,10 +148,24 @@ export class EmbeddedBackend implements ClusterBackend {
     }
   }
 
-  readonly faults: ProcessFaults = {
-    killProcess: async (namespace, pod) => ({ at: (await this.need().cluster.agent.killProcess(namespace, pod)).at }),
-    failNode: async (node, downMs) => ({ at: (await this.need().cluster.agent.failNode(node, downMs)).at }),
-  };
+  async killProcess(namespace: string, pod: string): Promise<{ at: number }> {
+    return { at: (await this.need().cluster.agent.killProcess(namespace, pod)).at };
+  }
+
+  async loseNode(node: string, downMs: number): Promise<{ at: number }> {
+    return { at: (await this.need().cluster.agent.failNode(node, downMs)).at };
+  }
+
+  /** The agent keeps every container's output under the state dir across restarts and recreations. */
+  collectLogs(runDir: string, since: number): Promise<CollectedLogs> {
+    const { cluster, handle } = this.need();
+    return collectPodLogs(cluster.logDir, runDir, since, (pod) => pod.startsWith(`${handle.names.fullname}-manager`));
+  }
+
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.down();
+  }
 
   async down(): Promise<void> {
     const cluster = this.cluster;

@@ -17,12 +17,8 @@ export async function createBackend(name: BackendName, options: Record<string, u
       return new KubeconfigBackend(options);
     }
     case 'kind': {
-      // The kind backend is built separately (harness/backends/kind/); it exports `createKindBackend(options)`.
-      const specifier = './kind/backend.js';
-      const mod = (await import(specifier)) as { createKindBackend?: (o: Record<string, unknown>) => ClusterBackend; KindBackend?: new (o: Record<string, unknown>) => ClusterBackend };
-      if (mod.createKindBackend) return mod.createKindBackend(options);
-      if (mod.KindBackend) return new mod.KindBackend(options);
-      throw new UsageError('the kind backend module does not export createKindBackend or KindBackend');
+      const { KindBackend } = await import('./kind/backend.js');
+      return new KindBackend(options);
     }
     default:
       throw new UsageError(`unknown backend '${String(name)}' (embedded, kind, kubeconfig)`);

@@ -32,7 +32,8 @@ import * as k8s from '@kubernetes/client-node';
 import { nowMs } from '../../common/clock.js';
 import { EnvironmentError, RekeyChaosError, UsageError } from '../../common/errors.js';
 import { PodPortForwards } from './port-forward.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults, VaultEndpoint } from './backend.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice } from './backend.js';
+import type { VaultEndpoint } from '../vault-client/client.js';
 
 export interface KubeconfigBackendOptions {
   kubeconfig?: string; // default: $KUBECONFIG or ~/.kube/config
@@ -62,12 +63,6 @@ export function tcpReachable(host: string, port: number, timeoutMs = 1500): Prom
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
-}
-
-export class UnsupportedFaultError extends RekeyChaosError {
-  constructor(fault: string, backend: string) {
-    super(`${fault} is not supported on the ${backend} backend`, 2, { fault, backend });
-  }
 }
 
 const KILL_MAIN = (name: string) => ['sh', '-c', `p=$(pidof ${name} 2>/dev/null); if [ -n "$p" ]; then kill -9 $p; else kill -9 1; fi`];
@@ -145,14 +140,10 @@ export class KubeconfigBackend implements ClusterBackend {
     throw new UsageError(`the kubeconfig backend does not deploy managers (asked for ${manager.kind}${manager.defect ? ` with ${manager.defect}` : ''})`);
   }
 
-  readonly faults: ProcessFaults = {
-    killProcess: (namespace, pod) => this.execKill(namespace, pod),
-    failNode: async () => {
-      throw new UnsupportedFaultError('node loss', 'kubeconfig');
-    },
-  };
+  // No loseNode, collectLogs or gates: an existing cluster's nodes are not ours to stop, its logs are the log API's.
 
-  private async execKill(namespace: string, pod: string): Promise<{ at: number }> {
+  /** kill -9 of the container's main process through exec (the image must have a shell). */
+  async killProcess(namespace: string, pod: string): Promise<{ at: number }> {
     const core = this.kc.makeApiClient(k8s.CoreV1Api);
     const obj = await core.readNamespacedPod({ namespace, name: pod });
     const isManager = obj.metadata?.labels?.['component'] === 'manager';
@@ -168,6 +159,10 @@ export class KubeconfigBackend implements ClusterBackend {
         .then((ws) => ws.on('close', () => resolve()), reject);
     });
     return { at: nowMs() };
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.down();
   }
 
   async down(): Promise<void> {

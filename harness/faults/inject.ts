@@ -11,14 +11,15 @@
 import { nowMs } from '../../common/clock.js';
 import { redact } from '../../common/redact.js';
 import type { FaultSpec } from '../../common/scenario.js';
-import type { ClusterNames, ProcessFaults } from '../backends/backend.js';
-import { PodNotFoundError, snapshot, type PodApi } from './cluster-view.js';
-import { seededRandom } from './prng.js';
+import { UnsupportedFaultError, type ClusterNames, type ProcessCapabilities } from '../backends/backend.js';
+import { PodNotFoundError, snapshotTargets, type PodApi } from './pod-api.js';
+import { seededRandom } from '../../common/random.js';
 import { resolveTargets, unitName, type TargetUnit } from './targets.js';
 
 export interface FaultContext {
   pods: PodApi;
-  processes: ProcessFaults;
+  /** the backend's process-level capabilities; a missing one makes its targets a reported miss */
+  processes: ProcessCapabilities;
   names: ClusterNames;
   /** procedure seconds → ms multiplier is 1000 × timescale */
   timescale: number;
@@ -49,17 +50,19 @@ async function hit(unit: TargetUnit, fault: FaultSpec, ctx: FaultContext): Promi
   const ns = ctx.names.namespace;
   if (unit.type === 'node') {
     const downMs = Math.max(1, Math.round((fault.downS ?? DEFAULT_NODE_DOWN_S) * 1000 * ctx.timescale));
-    await ctx.processes.failNode(unit.node, downMs);
+    if (!ctx.processes.loseNode) throw new UnsupportedFaultError('node loss', ctx.processes.name);
+    await ctx.processes.loseNode(unit.node, downMs);
   } else if (fault.kind === 'delete-pod') {
     await ctx.pods.deletePod(ns, unit.pod, fault.graceS);
   } else {
+    if (!ctx.processes.killProcess) throw new UnsupportedFaultError('process kill', ctx.processes.name);
     await ctx.processes.killProcess(ns, unit.pod);
   }
   return nowMs();
 }
 
 export async function applyFault(fault: FaultSpec, targetSeed: number, ctx: FaultContext): Promise<FaultApplication> {
-  const view = await snapshot(ctx.pods, ctx.names);
+  const view = await snapshotTargets(ctx.pods, ctx.names);
   const resolution = resolveTargets(fault, view, seededRandom(targetSeed));
   const settled = await Promise.allSettled(resolution.units.map((u) => hit(u, fault, ctx)));
   const missing = [...resolution.missing];

@@ -18,9 +18,10 @@
  */
 import { UsageError } from '../../common/errors.js';
 import type { FaultSpec } from '../../common/scenario.js';
-import type { Random } from './prng.js';
+import type { Random } from '../../common/random.js';
 
-export interface PodView {
+/** A pod as target resolution sees it (not platform/agent's ClusterView, which is the CLI's status). */
+export interface TargetPod {
   name: string;
   role: 'server' | 'manager' | 'other';
   node?: string;
@@ -30,10 +31,11 @@ export interface PodView {
   terminating: boolean;
 }
 
-export interface ClusterView {
+/** The pods and nodes at injection time, that a fault's targets are resolved against. */
+export interface TargetSnapshot {
   namespace: string;
   fullname: string;
-  pods: PodView[];
+  pods: TargetPod[];
   /** node names known to exist (from pods' nodeName when the backend has no node list) */
   nodes: string[];
 }
@@ -52,13 +54,13 @@ export function unitName(unit: TargetUnit): string {
   return unit.type === 'pod' ? unit.pod : `node/${unit.node}`;
 }
 
-const byName = (a: PodView, b: PodView) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byName = (a: TargetPod, b: TargetPod) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
-function livePods(view: ClusterView, role: PodView['role']): PodView[] {
+function livePods(view: TargetSnapshot, role: TargetPod['role']): TargetPod[] {
   return view.pods.filter((p) => p.role === role && !p.terminating).sort(byName);
 }
 
-function activeServer(view: ClusterView, rnd: Random, notes: string[]): PodView | undefined {
+function activeServer(view: TargetSnapshot, rnd: Random, notes: string[]): TargetPod | undefined {
   const active = livePods(view, 'server').filter((p) => p.labels['vault-active'] === 'true');
   if (active.length === 0) return undefined;
   if (active.length === 1) return active[0];
@@ -68,7 +70,7 @@ function activeServer(view: ClusterView, rnd: Random, notes: string[]): PodView 
 }
 
 /** Resolves one target spec to pods (or, for `node:<name>`, possibly a bare node). */
-function resolveSpec(spec: string, view: ClusterView, rnd: Random, notes: string[]): { pods: PodView[]; node?: string; why?: string } {
+function resolveSpec(spec: string, view: TargetSnapshot, rnd: Random, notes: string[]): { pods: TargetPod[]; node?: string; why?: string } {
   const servers = livePods(view, 'server');
   if (spec === 'active') {
     const a = activeServer(view, rnd, notes);
@@ -106,7 +108,7 @@ function resolveSpec(spec: string, view: ClusterView, rnd: Random, notes: string
 }
 
 /** F8's choice: a random 1–4 element subset of {manager, the server on each node}. */
-function randomSubset(view: ClusterView, rnd: Random): PodView[] {
+function randomSubset(view: TargetSnapshot, rnd: Random): TargetPod[] {
   const universe = [...livePods(view, 'manager').slice(0, 1), ...livePods(view, 'server')];
   if (universe.length === 0) return [];
   const size = 1 + rnd.int(Math.min(4, universe.length));
@@ -117,10 +119,10 @@ function randomSubset(view: ClusterView, rnd: Random): PodView[] {
   return universe.slice(0, size).sort(byName);
 }
 
-export function resolveTargets(fault: FaultSpec, view: ClusterView, rnd: Random): Resolution {
+export function resolveTargets(fault: FaultSpec, view: TargetSnapshot, rnd: Random): Resolution {
   const notes: string[] = [];
   const missing: string[] = [];
-  const pods: PodView[] = [];
+  const pods: TargetPod[] = [];
   const bareNodes: string[] = [];
   if (fault.randomSubset) {
     pods.push(...randomSubset(view, rnd));

@@ -10,7 +10,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { delay } from '../../common/clock.js';
-import type { PodApi } from './cluster-view.js';
+import type { PodApi } from './pod-api.js';
 
 const RESTART_DELAY_MS = 200;
 

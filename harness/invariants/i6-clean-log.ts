@@ -18,6 +18,7 @@ export function isFaultFree(record: RunRecord): boolean {
 
 export function checkI6(record: RunRecord): InvariantResult {
   if (!isFaultFree(record)) return skipped('I6', 'applies to fault-free runs only');
+  if (record.logsUnavailable !== undefined) return skipped('I6', `the manager's log was not collected: ${record.logsUnavailable}`);
   const problems = record.managerProblems.filter((line) => !isKnownWarning(line));
   if (problems.length > 0) {
     return failed('I6', `the manager logged ${problems.length} ERROR/WARNING line(s) in a fault-free run; first: ${problems[0]}`, { problems: problems.slice(0, 20), count: problems.length });

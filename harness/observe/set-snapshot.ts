@@ -5,9 +5,9 @@
  * ledger (live) and by audits (which need the same grouping of subsets by
  * combined key).
  */
-import { keyFingerprint, shardFingerprint } from '../../common/fingerprint.js';
+import { shardFingerprint } from '../../common/fingerprint.js';
 import type { SetSnapshot } from '../../common/record.js';
-import { combine, subsets } from '../../common/shamir.js';
+import { combinedKeyFp, groupSubsetsByKey } from '../../common/subset-keys.js';
 import { shardSecretName, SHARES, THRESHOLD, type SetPrefix } from '../../common/secrets.js';
 import { parseShardStrict } from '../../common/strict-shard.js';
 
@@ -40,38 +40,6 @@ export function collectSet(prefix: SetPrefix, secrets: ReadonlyMap<string, strin
   return { present, shares, reasons };
 }
 
-/** Combines shares and returns the key's fingerprint, or undefined when they cannot be combined (duplicate x, unequal lengths). */
-export async function combinedKeyFp(shares: Uint8Array[]): Promise<string | undefined> {
-  try {
-    return keyFingerprint(await combine(shares));
-  } catch {
-    return undefined;
-  }
-}
-
-/** One group of 3-of-5 subsets that combine to the same key (or to nothing, keyFp undefined). */
-export interface SubsetGroup {
-  keyFp: string | undefined;
-  subsets: number[][];
-}
-
-/**
- * Combines every 3-of-5 subset of a complete set and groups the subsets by the
- * key they produce. A consistent set yields exactly one group; a corrupted
- * share puts the six subsets that contain it into other groups.
- */
-export async function groupSubsetsByKey(shares: ReadonlyMap<number, Uint8Array>): Promise<SubsetGroup[]> {
-  const groups = new Map<string, SubsetGroup>();
-  for (const subset of subsets(SHARES, THRESHOLD)) {
-    const parts = subset.map((i) => shares.get(i));
-    const keyFp = parts.every((p): p is Uint8Array => p !== undefined) ? await combinedKeyFp(parts) : undefined;
-    const groupKey = keyFp ?? '(uncombinable)';
-    const group = groups.get(groupKey) ?? { keyFp, subsets: [] };
-    group.subsets.push(subset);
-    groups.set(groupKey, group);
-  }
-  return [...groups.values()];
-}
 
 /** The fingerprint-only snapshot of one set (complete = all five exist and parse; docs/procedure.md). */
 export async function snapshotSet(prefix: SetPrefix, secrets: ReadonlyMap<string, string>): Promise<SetSnapshot> {

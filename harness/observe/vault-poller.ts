@@ -7,8 +7,8 @@
  */
 import { delay, nowMs } from '../../common/clock.js';
 import type { ServerState, ServiceSample, TimelineEvent } from '../../common/record.js';
-import type { VaultEndpoint } from '../backends/backend.js';
-import { VaultClient, type RekeyStatus, type RekeyVerifyStatus } from '../vault-client/client.js';
+import { VaultClient, type RekeyStatus, type RekeyVerifyStatus, type VaultEndpoint } from '../vault-client/client.js';
+import { serverState } from '../vault-client/health.js';
 import { RekeyDeriver, type DeriverContext } from './rekey-deriver.js';
 
 export interface VaultPollerOptions extends DeriverContext {
@@ -102,14 +102,7 @@ export class VaultPoller {
   }
 
   private async serverState(endpoint: VaultEndpoint, client: VaultClient): Promise<ServerState> {
-    const ip = new URL(endpoint.url).hostname;
     const node = this.options.podInfo?.(endpoint.pod)?.node;
-    const base: ServerState = { pod: endpoint.pod, ip, reachable: false, ...(node ? { node } : {}) };
-    try {
-      const h = await client.health();
-      return { ...base, reachable: true, sealed: h.sealed, initialized: h.initialized, active: h.code === 200 };
-    } catch {
-      return base;
-    }
+    return { ...(await serverState(client)), ip: new URL(endpoint.url).hostname, ...(node ? { node } : {}) };
   }
 }

@@ -18,6 +18,9 @@ import type { ClusterHandle } from '../backends/backend.js';
 import { auditSet, auditSubsets, rootTokenWorks } from '../vault-client/audit.js';
 import { VaultClient } from '../vault-client/client.js';
 
+/** The part of a cluster handle the audits use: they talk to Vault only. */
+export type VaultAccess = Pick<ClusterHandle, 'vaultEndpoints' | 'caCertPem'>;
+
 export interface AuditInput {
   /** the shards of cluster-key before the request */
   initialShares: Uint8Array[];
@@ -31,7 +34,7 @@ export interface AuditOutput {
 }
 
 /** The active server's client, or undefined when no server answers as active. */
-export async function activeClient(handle: ClusterHandle): Promise<VaultClient | undefined> {
+export async function activeClient(handle: VaultAccess): Promise<VaultClient | undefined> {
   const clients = (await handle.vaultEndpoints()).map((e) => VaultClient.forEndpoint(e, handle.caCertPem, 5000));
   const health = await Promise.all(clients.map((c) => c.health().then((h) => h.code === 200, () => false)));
   return clients[health.indexOf(true)];
@@ -49,7 +52,7 @@ function finalShares(secrets: ReadonlyMap<string, string>, prefix: 'cluster-key'
   return shares;
 }
 
-export async function auditEndState(handle: ClusterHandle, input: AuditInput): Promise<AuditOutput> {
+export async function auditEndState(handle: VaultAccess, input: AuditInput): Promise<AuditOutput> {
   const client = await activeClient(handle);
   if (!client) {
     const error = 'no active Vault server to audit against';

@@ -10,7 +10,7 @@
  * restart every pod at once. So a plan with faults before completion gets a
  * per-backend allowance for process restarts on top of the scaled timeout:
  *
- *  - embedded: 20 s — the settle floor's 15 s (cluster-driver.ts
+ *  - embedded: 20 s — the settle floor's 15 s (deployed-cluster.ts
  *    MIN_SETTLE_MS, the same un-scaled start-up) plus the agent's longest
  *    restart back-off (5 s). It cannot hide a stuck procedure: a stuck one
  *    never completes, however long the wait; it only stops a slow start-up

@@ -4,8 +4,8 @@
  *
  * Without a gate, "right after milestone M" is a race: the manager at time
  * scale 0.02 takes its next step a few ms after M, faster than the
- * observe→inject path. With a gate (embedded backend only, see
- * harness/faults/gates.ts) the cluster's own programs are held right after M,
+ * observe→inject path. With a gate (the backend's `gates` capability, the
+ * embedded cluster's: harness/backends/embedded-gates.ts) the cluster's own programs are held right after M,
  * the fault is applied while they wait, and only then is the gate released.
  *
  * The fault fires when the milestone reaches the timeline, as without a gate:
@@ -16,7 +16,7 @@
  * timeline opens after maxHoldMs, and its fault is reported not hit.
  *
  * What is gated, and what is not (those keep the plain timing path):
- *  - `after:` triggers whose milestone can be gated (gateSpecFor), occurrence 1,
+ *  - `after:` triggers whose milestone the backend's gates can hold (`kindOf`), occurrence 1,
  *    no offset. Armed before the request, a gate closes at the first
  *    occurrence after arming, which is the trigger's occurrence 1.
  *  - not `occurrence: N > 1`: re-arming after occurrence N-1 would race the
@@ -25,16 +25,13 @@
  *    it is held would mean nothing, and one measured after the release is the
  *    ungated race again.
  *  - not timed (`at:`) triggers: they aim at an instant, not a milestone.
- *  - not on kind / kubeconfig: real clusters have no gates (the driver arms none).
+ *  - not where the backend has no `gates` capability (kind, kubeconfig: real clusters have none).
  */
 import os from 'node:os';
 import type { GateRecord } from '../../common/record.js';
 import type { PlannedFault } from '../../common/scenario.js';
 import { redact } from '../../common/redact.js';
-import { gateSpecFor, type MilestoneGate, type MilestoneGateStatus } from '../faults/gates.js';
-
-/** Arms a gate for a milestone, or undefined when the backend or the milestone cannot be gated. */
-export type ArmGateFn = (milestone: string, maxHoldMs: number) => Promise<MilestoneGate | undefined>;
+import type { MilestoneGate, MilestoneGates, MilestoneGateStatus } from '../backends/backend.js';
 
 /** The base hold: far above any inject latency (tens of ms), short enough that a lost release costs little. */
 export const BASE_GATE_HOLD_MS = 5000;
@@ -50,10 +47,10 @@ export function gateHoldMs(configured?: number, load = os.loadavg()[0] ?? 0, cor
   return Math.min(MAX_GATE_HOLD_MS, Math.round(BASE_GATE_HOLD_MS * Math.max(1, load / cores)));
 }
 
-/** Should this planned fault be injected behind a gate (see the header for the rules)? */
-export function gateEligible(p: PlannedFault): boolean {
+/** Should this planned fault be injected behind one of these gates (see the header for the rules)? */
+export function gateEligible(p: PlannedFault, gates: Pick<MilestoneGates, 'kindOf'>): boolean {
   const t = p.trigger;
-  return 'after' in t && t.offsetMs === 0 && t.occurrence === 1 && gateSpecFor(t.after) !== undefined;
+  return 'after' in t && t.offsetMs === 0 && t.occurrence === 1 && gates.kindOf(t.after) !== undefined;
 }
 
 /** A fresh record for a gate just armed. */

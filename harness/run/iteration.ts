@@ -13,7 +13,7 @@ import type { FaultPlan, Scenario } from '../../common/scenario.js';
 import { describeLeftovers, leftoverPolicy } from './cleanup.js';
 import { completionAllowanceMs, completionBoundMs } from './completion.js';
 import { gateHoldMs } from './gating.js';
-import type { InitialState, IterationDriver, Observation } from './driver.js';
+import type { InitialState, IterationDriver, Observation } from './iteration-driver.js';
 import { dropLogs, newRecord, prepareRunDir, runIdFor, scrubRunDir, writeRecord } from './record-writer.js';
 import { armFaults, type ArmedFaults } from './triggers.js';
 
@@ -94,7 +94,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     for (const e of runnerEvents) observation.timeline.add(e);
     const unsubscribeProgress = ctx.progress ? observation.timeline.on(ctx.progress) : undefined;
     armed = armFaults(observation.timeline, plan.faults, (p) => driver.applyFault(p.fault, p.targetSeed, plan.timescale));
-    if (driver.armGate && ctx.gates !== false) await armed.armGates(driver.armGate.bind(driver), gateHoldMs(ctx.gateMaxHoldMs));
+    if (driver.gates && ctx.gates !== false) await armed.armGates(driver.gates, gateHoldMs(ctx.gateMaxHoldMs));
     record.requestedAt = await driver.requestRekey(plan.requestId);
     armed.requestCreated(record.requestedAt);
     note('requested', { requestId: plan.requestId });
@@ -170,6 +170,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     const logs = await driver.collectLogs(runDir, startedAt);
     record.logs = logs.logs;
     record.managerProblems = logs.managerProblems;
+    if (logs.unavailable !== undefined) record.logsUnavailable = logs.unavailable;
   } catch (err) {
     fatal ??= `collecting logs: ${message(err)}`;
   }

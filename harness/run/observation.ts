@@ -18,7 +18,7 @@ import { FeedObserver } from '../observe/feed.js';
 import { SecretWatch } from '../observe/secret-watch.js';
 import { Timeline } from '../observe/timeline.js';
 import { VaultPoller } from '../observe/vault-poller.js';
-import type { Observation } from './driver.js';
+import type { Observation } from './iteration-driver.js';
 import { secretValuesOf } from './secret-values.js';
 
 export interface ObservationOptions {
@@ -95,17 +95,19 @@ export async function startObservation(options: ObservationOptions): Promise<Obs
   }
 
   let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      // The feed is flushed before it stops, so the key history is complete up to now.
+      await stopAll();
+      timeline.close();
+    })());
   return {
     timeline,
     ledger: () => ledger.snapshot(),
     keyFeed: () => (feed ? feed.keyHistory() : null),
     service: () => poller.serviceSamples(),
     secretValues: () => [...seen],
-    stop: () =>
-      (stopped ??= (async () => {
-        // The feed is flushed before it stops, so the key history is complete up to now.
-        await stopAll();
-        timeline.close();
-      })()),
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
 }

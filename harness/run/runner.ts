@@ -9,8 +9,8 @@ import { nowMs } from '../../common/clock.js';
 import { redact } from '../../common/redact.js';
 import type { Outcome, ResultSink, RunRecord } from '../../common/record.js';
 import type { FaultPlan, Scenario } from '../../common/scenario.js';
-import type { ManagerChoice } from '../backends/backend.js';
-import type { IterationDriver } from './driver.js';
+import { openDeployedCluster, type ClusterRequest } from './deployed-cluster.js';
+import type { OpenCluster } from './iteration-driver.js';
 import { runIteration } from './iteration.js';
 import { newRecord, prepareRunDir, runIdFor, writeRecord } from './record-writer.js';
 
@@ -21,11 +21,7 @@ export interface RunItem {
   replay: string;
 }
 
-export interface RunOptions {
-  backend: 'embedded' | 'kind' | 'kubeconfig';
-  /** stateDir, ipBase, kubeconfig path, namespace, release, keepCluster … (per backend) */
-  backendOptions?: Record<string, unknown>;
-  manager: ManagerChoice;
+export interface RunOptions extends ClusterRequest {
   /** where run dirs go (default out/runs) */
   runsDir: string;
   sinks: ResultSink[];
@@ -35,17 +31,11 @@ export interface RunOptions {
   keepPassingEvidence?: boolean;
 }
 
-export interface RunSummary {
+/** What one run loop produced (the report's RunSummary is built from the records, reports/summary/). */
+export interface RunResults {
   results: { record: RunRecord; runDir: string }[];
   counts: Record<Outcome, number>;
   exitCode: 0 | 1 | 3;
-}
-
-/** A deployed cluster the runner can iterate on. */
-export interface OpenCluster {
-  driver: IterationDriver;
-  /** tear down what was started (idempotent) */
-  close(): Promise<void>;
 }
 
 export interface RunnerDeps {
@@ -105,7 +95,7 @@ function iterationOptions(options: RunOptions): { gates?: boolean; gateMaxHoldMs
   };
 }
 
-export async function runItemsWith(items: RunItem[], options: RunOptions, deps: RunnerDeps): Promise<RunSummary> {
+export async function runItemsWith(items: RunItem[], options: RunOptions, deps: RunnerDeps): Promise<RunResults> {
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason ?? new Error('interrupted'));
   if (options.signal?.aborted) onAbort();
@@ -122,14 +112,17 @@ export async function runItemsWith(items: RunItem[], options: RunOptions, deps: 
   for (const sink of options.sinks) {
     await sink.runStarted?.({ total: items.length, backend: options.backend, manager: options.manager.kind, ...(options.manager.defect ? { defect: options.manager.defect } : {}) });
   }
-  let cluster: OpenCluster | undefined;
   let blocked: string | undefined;
   try {
+    let opened: OpenCluster | undefined;
     try {
-      cluster = await deps.open(options, signal);
+      opened = await deps.open(options, signal);
     } catch (err) {
       blocked = `cluster could not be brought up: ${message(err)}`;
     }
+    // Torn down when this block ends, however it ends. A failed teardown must not turn the results
+    // already recorded into a crash; the next start of the same cluster cleans what it left.
+    await using cluster = opened && { driver: opened.driver, [Symbol.asyncDispose]: () => opened[Symbol.asyncDispose]().catch(() => undefined) };
     const stoppedScenarios = new Set<string>();
     for (const [index, item] of items.entries()) {
       if (signal.aborted) blocked ??= 'interrupted before this iteration';
@@ -164,13 +157,11 @@ export async function runItemsWith(items: RunItem[], options: RunOptions, deps: 
     }
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
-    await cluster?.close().catch(() => undefined);
     for (const sink of options.sinks) await sink.runFinished?.();
   }
   return { results, counts, exitCode: exitCodeFor(counts) };
 }
 
-export async function runItems(items: RunItem[], options: RunOptions): Promise<RunSummary> {
-  const { openCluster } = await import('./cluster-driver.js');
-  return runItemsWith(items, options, { open: openCluster });
+export function runItems(items: RunItem[], options: RunOptions): Promise<RunResults> {
+  return runItemsWith(items, options, { open: openDeployedCluster });
 }

@@ -17,8 +17,8 @@ import type { GateRecord, InjectedFault, TimelineEvent } from '../../common/reco
 import type { PlannedFault } from '../../common/scenario.js';
 import { redact } from '../../common/redact.js';
 import type { FaultApplication } from '../faults/inject.js';
-import { gateSpecFor, type MilestoneGate } from '../faults/gates.js';
-import { armedRecord, failedArmRecord, gateEligible, heldAtApplication, mergeStatus, noteGateError, type ArmGateFn } from './gating.js';
+import type { MilestoneGate, MilestoneGates } from '../backends/backend.js';
+import { armedRecord, failedArmRecord, gateEligible, heldAtApplication, mergeStatus, noteGateError } from './gating.js';
 import { decideLanding } from './landing.js';
 import type { TimelineSource } from './timeline-source.js';
 
@@ -69,18 +69,18 @@ export class ArmedFaults {
    * fault falls back to plain timing; `arm` answering undefined (a backend
    * without gates) leaves the fault ungated and unrecorded.
    */
-  async armGates(arm: ArmGateFn, maxHoldMs: number): Promise<void> {
+  async armGates(gates: MilestoneGates, maxHoldMs: number): Promise<void> {
     await Promise.all(
       this.states.map(async (s) => {
-        if (this.cancelled || !gateEligible(s.planned) || !('after' in s.planned.trigger)) return;
+        if (this.cancelled || !gateEligible(s.planned, gates) || !('after' in s.planned.trigger)) return;
         const milestone = s.planned.trigger.after;
         try {
-          const gate = await arm(milestone, maxHoldMs);
+          const gate = await gates.arm(milestone, maxHoldMs);
           if (!gate) return;
           s.gate = gate;
           s.gateRecord = armedRecord(gate, maxHoldMs);
         } catch (err) {
-          s.gateRecord = failedArmRecord(milestone, gateSpecFor(milestone)?.kind ?? 'kubernetes', maxHoldMs, err);
+          s.gateRecord = failedArmRecord(milestone, gates.kindOf(milestone) ?? 'kubernetes', maxHoldMs, err);
         }
       }),
     );

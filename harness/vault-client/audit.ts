@@ -18,7 +18,7 @@
 import { nowMs } from '../../common/clock.js';
 import type { SetAudit, SubsetCheck } from '../../common/record.js';
 import { SHARES } from '../../common/secrets.js';
-import { combinedKeyFp, groupSubsetsByKey } from '../observe/set-snapshot.js';
+import { combinedKeyFp, groupSubsetsByKey } from '../../common/subset-keys.js';
 import { errorText, type RekeyStatus, type VaultClient } from './client.js';
 import { AuditInconclusiveError } from './errors.js';
 

@@ -1,15 +1,21 @@
 /**
- * The harness's own Vault HTTP client: one server, reached over `node:https`
+ * The harness's own Vault HTTP client: one server, reached over HTTPS (common/http-json.ts)
  * with the cluster CA (and a TLS server name when the URL host is not one of
  * the certificate's names). Status reads need no token; only the token calls
  * take one. Nothing here logs; errors carry the method, path, status and
  * Vault's (redacted) message, never a request body.
  */
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import { HttpUnreachableError, requestJson } from '../../common/http-json.js';
 import { redact } from '../../common/redact.js';
-import type { VaultEndpoint } from '../backends/backend.js';
 import { VaultRequestError, VaultUnreachableError } from './errors.js';
+
+/** How the harness reaches a Vault server's HTTP API from outside the cluster (each backend resolves these). */
+export interface VaultEndpoint {
+  pod: string;
+  url: string; // https://ip:8200 (embedded) or a port-forward URL
+  /** TLS server name to verify, when it differs from the URL host */
+  servername?: string;
+}
 
 export interface VaultClientOptions {
   url: string; // https://10.0.0.1:8200
@@ -79,43 +85,21 @@ export class VaultClient {
   }
 
   /** Raw call: resolves with any HTTP status; rejects only when the server cannot be reached or answers garbage. */
-  request<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<VaultResponse<T>> {
+  async request<T = unknown>(method: string, path: string, body?: unknown, token?: string): Promise<VaultResponse<T>> {
     const url = new URL(`/v1/${path.replace(/^\/+/, '')}`, this.options.url);
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (payload) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(payload.length);
-    }
-    if (token !== undefined) headers['x-vault-token'] = token;
-    const requestOptions: RequestOptions = {
+    const res = await requestJson<T>(url, {
       method,
-      headers,
-      timeout: this.options.timeoutMs ?? 5000,
-      ca: this.options.caCertPem,
-      servername: this.options.servername,
-      agent: false,
-    };
-    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
-    return new Promise((resolve, reject) => {
-      const req = send(url, requestOptions, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(new VaultUnreachableError(this.name, method, path, err)));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (text.trim() === '') return resolve({ status: res.statusCode ?? 0, body: {} as T });
-          try {
-            resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as T });
-          } catch {
-            reject(new VaultRequestError(this.name, method, path, res.statusCode ?? 0, `non-JSON answer: ${redact(text.slice(0, 200))}`));
-          }
-        });
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.options.timeoutMs ?? 5000} ms`)));
-      req.on('error', (err) => reject(new VaultUnreachableError(this.name, method, path, err)));
-      req.end(payload);
+      ...(body !== undefined ? { json: body } : {}),
+      headers: { accept: 'application/json', ...(token !== undefined ? { 'x-vault-token': token } : {}) },
+      ...(this.options.caCertPem !== undefined ? { ca: this.options.caCertPem } : {}),
+      ...(this.options.servername !== undefined ? { servername: this.options.servername } : {}),
+      timeoutMs: this.options.timeoutMs ?? 5000,
+    }).catch((err: unknown) => {
+      throw new VaultUnreachableError(this.name, method, path, err instanceof HttpUnreachableError ? err.cause : err);
     });
+    if (res.text.trim() === '') return { status: res.status, body: {} as T };
+    if (res.json === undefined) throw new VaultRequestError(this.name, method, path, res.status, `non-JSON answer: ${redact(res.text.slice(0, 200))}`);
+    return { status: res.status, body: res.json };
   }
 
   /** Like request, but a status outside `ok` throws a VaultRequestError with Vault's message. */

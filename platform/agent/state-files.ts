@@ -65,11 +65,4 @@ export function readDaemonPid(stateDir: string): number | undefined {
   }
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive } from '../../common/process.js';

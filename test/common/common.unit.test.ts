@@ -5,6 +5,10 @@ import { combine, split, subsets } from '../../common/shamir.js';
 import { formatShard, parseShard, parseShardSecretName, isRekeyArtefact, iterationRequestId } from '../../common/secrets.js';
 import { looksSecret, redact } from '../../common/redact.js';
 import { keyFingerprint, shardFingerprint } from '../../common/fingerprint.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { pidAlive } from '../../common/process.js';
+import { hash32, seededRandom, seededSample } from '../../common/random.js';
 import { allMilestoneEvents, expectedRekeySequence, isMilestoneEvent } from '../../common/milestones.js';
 
 describe('common: Shamir in Vault layout', () => {
@@ -107,5 +111,67 @@ describe('common: milestones', () => {
     for (const e of expectedRekeySequence()) expect(isMilestoneEvent(e), e).to.equal(true);
     expect(isMilestoneEvent('cluster-rekey-verified')).to.equal(true);
     expect(isMilestoneEvent('cluster-rekey-verifed')).to.equal(false);
+  });
+});
+
+describe('common: the deterministic random source', () => {
+  it('is deterministic per seed, differs across seeds, and stays in range', () => {
+    const a = seededRandom(42), b = seededRandom(42), c = seededRandom(43);
+    const sa = [a.next(), a.next(), a.next()];
+    expect([b.next(), b.next(), b.next()]).to.deep.equal(sa);
+    expect([c.next(), c.next(), c.next()]).to.not.deep.equal(sa);
+    for (const x of sa) expect(x).to.be.within(0, 1);
+  });
+
+  it('keeps the sequence replay tokens were made with (mulberry32, FNV-1a)', () => {
+    const r = seededRandom(7);
+    expect([r.next(), r.next(), r.next()]).to.deep.equal([0.011704753153026104, 0.06195825757458806, 0.97690763277933]);
+    expect(hash32('F1-001', 0, 'sweep')).to.equal(hash32('F1-001', 0, 'sweep'));
+    expect(hash32('a', 1)).to.not.equal(hash32('a1'));
+  });
+
+  it('int and pick stay inside their bounds; pick refuses an empty list', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 1, max: 50 }), (seed, n) => {
+        const r = seededRandom(seed);
+        const i = r.int(n);
+        return Number.isInteger(i) && i >= 0 && i < n && [1, 2, 3].includes(r.pick([1, 2, 3]));
+      }),
+    );
+    expect(() => seededRandom(1).pick([])).to.throw(RangeError);
+  });
+
+  it('seededSample takes count distinct items in their original order', () => {
+    const items = Array.from({ length: 40 }, (_, i) => i);
+    const sample = seededSample(items, 12, 99);
+    expect(sample).to.have.length(12);
+    expect([...sample].sort((x, y) => x - y)).to.deep.equal(sample);
+    expect(new Set(sample).size).to.equal(12);
+    expect(seededSample(items, 12, 99)).to.deep.equal(sample);
+  });
+});
+
+describe('runtime: explicit resource management', () => {
+  it('Node defines Symbol.asyncDispose, which `await using` (lowered by esbuild/tsx) calls', async () => {
+    expect(typeof Symbol.asyncDispose).to.equal('symbol');
+    const log: string[] = [];
+    {
+      await using _resource = { [Symbol.asyncDispose]: async () => void log.push('disposed') };
+      log.push('body');
+    }
+    expect(log).to.deep.equal(['body', 'disposed']);
+  });
+});
+
+describe('common: pidAlive', () => {
+  it('is true for a running process and false once it has exited and been reaped', async () => {
+    expect(pidAlive(process.pid)).to.equal(true);
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    await once(child, 'spawn');
+    const pid = child.pid!;
+    expect(pidAlive(pid)).to.equal(true);
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+    expect(pidAlive(pid)).to.equal(false);
   });
 });

@@ -1,11 +1,11 @@
-/** The milestone → gate mapping of harness/faults/gates.ts and its refusals (no cluster needed). */
+/** The milestone → gate mapping of harness/backends/embedded-gates.ts and its refusals (no cluster needed). */
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../../common/errors.js';
 import { expectedRekeySequence } from '../../common/milestones.js';
-import { armMilestoneGate, gateSpecFor } from '../../harness/faults/gates.js';
+import { armMilestoneGate, gateSpecFor } from '../../harness/backends/embedded-gates.js';
 
 describe('gates: milestone gate client', () => {
   it('maps secret milestones to API server gates and Vault milestones to double gates', () => {

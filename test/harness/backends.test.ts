@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { EnvironmentError, UsageError } from '../../common/errors.js';
 import { createBackend } from '../../harness/backends/index.js';
-import type { ClusterBackend } from '../../harness/backends/backend.js';
-import { KubeconfigBackend, tcpReachable, UnsupportedFaultError } from '../../harness/backends/kubeconfig.js';
+import { KubeconfigBackend, tcpReachable } from '../../harness/backends/kubeconfig.js';
 import net from 'node:net';
 import * as k8s from '@kubernetes/client-node';
-import type { PodApi } from '../../harness/faults/cluster-view.js';
+import type { PodApi } from '../../harness/faults/pod-api.js';
 import { WatchedPods } from '../../harness/faults/watched-pods.js';
-import { readDaemonPid, pidAlive } from '../../platform/agent/state-files.js';
+import { pidAlive } from '../../common/process.js';
+import { readDaemonPid } from '../../platform/agent/state-files.js';
 
 /** Backends load lazily (dynamic import); the classes are still the ones imported here (module-identity.test.ts). */
 function expectTyped(err: unknown, cls: abstract new (...args: never[]) => Error, exitCode: number): void {
@@ -26,53 +26,54 @@ function expectTyped(err: unknown, cls: abstract new (...args: never[]) => Error
 describe('harness/backends backends (embedded control plane)', function () {
   this.timeout(60_000);
   let stateDir: string;
-  let embedded: ClusterBackend | undefined;
   before(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'rekey-chaos-backend-'));
   });
   after(async () => {
-    await embedded?.down();
     await rm(stateDir, { recursive: true, force: true });
   });
 
-  it('embedded: up gives a handle on a live API; down leaves no daemon', async () => {
-    embedded = await createBackend('embedded', { stateDir, ipBase: '127.46.0' });
-    const handle = await embedded.up();
-    expect(handle.backend).to.equal('embedded');
-    expect(handle.names).to.include({ namespace: 'vault', fullname: 'sva-vault' });
-    expect(handle.statusRateMs).to.equal(100);
-    expect(await handle.vaultEndpoints()).to.deep.equal([]);
-    const pid = readDaemonPid(stateDir);
-    expect(pid !== undefined && pidAlive(pid)).to.equal(true);
+  it('embedded: up gives a handle on a live API; disposing the backend (down) leaves no daemon', async () => {
+    let pid: number | undefined;
+    {
+      await using embedded = await createBackend('embedded', { stateDir, ipBase: '127.46.0' });
+      const handle = await embedded.up();
+      expect(handle.backend).to.equal('embedded');
+      expect(handle.names).to.include({ namespace: 'vault', fullname: 'sva-vault' });
+      expect(handle.statusRateMs).to.equal(100);
+      expect(await handle.vaultEndpoints()).to.deep.equal([]);
+      pid = readDaemonPid(stateDir);
+      expect(pid !== undefined && pidAlive(pid)).to.equal(true);
 
-    // the kubeconfig backend, on the same API server, through the kubeconfig alone
-    const ca = path.join(stateDir, 'dummy-ca.crt');
-    await writeFile(ca, '');
-    // The fault targets' pod list comes from a watch-fed cache once synced, and straight from the API before.
-    const kc = new k8s.KubeConfig();
-    kc.loadFromFile(handle.kubeconfigPath);
-    const direct: PodApi = { listPods: async () => [{ metadata: { name: 'from-the-api' } }], deletePod: async () => undefined };
-    const watched = new WatchedPods(kc, 'vault', direct);
-    expect((await watched.listPods('vault')).map((p) => p.metadata?.name)).to.deep.equal(['from-the-api']);
-    await watched.start();
-    try {
-      expect(await watched.listPods('vault')).to.deep.equal([]); // the real (empty) namespace, from the cache
-      expect(watched.stats).to.deep.equal({ cached: 1, direct: 1 });
-    } finally {
-      await watched.stop();
+      // the kubeconfig backend, on the same API server, through the kubeconfig alone
+      const ca = path.join(stateDir, 'dummy-ca.crt');
+      await writeFile(ca, '');
+      // The fault targets' pod list comes from a watch-fed cache once synced, and straight from the API before.
+      const kc = new k8s.KubeConfig();
+      kc.loadFromFile(handle.kubeconfigPath);
+      const direct: PodApi = { listPods: async () => [{ metadata: { name: 'from-the-api' } }], deletePod: async () => undefined };
+      const watched = new WatchedPods(kc, 'vault', direct);
+      expect((await watched.listPods('vault')).map((p) => p.metadata?.name)).to.deep.equal(['from-the-api']);
+      await watched.start();
+      try {
+        expect(await watched.listPods('vault')).to.deep.equal([]); // the real (empty) namespace, from the cache
+        expect(watched.stats).to.deep.equal({ cached: 1, direct: 1 });
+      } finally {
+        await watched.stop();
     }
 
-    const kcb = await createBackend('kubeconfig', { kubeconfig: handle.kubeconfigPath, caCertPath: ca });
+    await using kcb = await createBackend('kubeconfig', { kubeconfig: handle.kubeconfigPath, caCertPath: ca });
     await kcb.up();
     const deploy = await kcb.deploy({ manager: { kind: 'reference' } }).then(() => undefined, (e: unknown) => e);
     expectTyped(deploy, EnvironmentError, 3);
     expect((deploy as Error).message).to.match(/0 Vault server pod\(s\) and 0 manager pod\(s\)/);
-    const nodeLoss = await kcb.faults.failNode('worker-0', 100).then(() => undefined, (e: unknown) => e);
-    expectTyped(nodeLoss, UnsupportedFaultError, 2);
-    await kcb.down();
-
-    await embedded.down();
-    embedded = undefined;
+    // Capabilities: an existing cluster's nodes, logs and gates are not the harness's.
+    expect(kcb.loseNode).to.equal(undefined);
+    expect(kcb.collectLogs).to.equal(undefined);
+    expect(kcb.gates).to.equal(undefined);
+    expect(kcb.killProcess).to.be.a('function');
+    }
+    // Leaving the block disposed both backends: the embedded one's down stopped its daemon.
     expect(pidAlive(pid!)).to.equal(false);
   });
 

@@ -8,6 +8,7 @@ import { MUTATION_CANDIDATES, checkCandidates } from '../../bench/mutation.js';
 import { DEFECT_CATCHERS } from '../../manager/defects/catchers.js';
 import { DEFECTS } from '../../manager/defects/registry.js';
 import { loadCatalog } from '../../matrix/catalog.js';
+import { embeddedGateKind } from '../../harness/backends/embedded-gates.js';
 import { gateEligible } from '../../harness/run/gating.js';
 import { CATCHES, UNREACHABLE } from './slow/catches.js';
 
@@ -41,7 +42,7 @@ describe('defect catchers list', () => {
       for (const f of scenario.faults) {
         if (!('after' in f.trigger)) continue;
         const planned = { index: 0, trigger: { after: f.trigger.after, offsetMs: f.trigger.offsetS ?? 0, occurrence: f.trigger.occurrence ?? 1 }, fault: f.fault, targetSeed: 0 };
-        expect(gateEligible(planned), `${defect}: ${scenario.id}`).to.equal(true);
+        expect(gateEligible(planned, { kindOf: embeddedGateKind }), `${defect}: ${scenario.id}`).to.equal(true);
       }
     }
   });

@@ -11,7 +11,7 @@ import { COMPLETE_EVENT, expectedRekeySequence } from '../../common/milestones.j
 import type { InvariantResult, Outcome, RunRecord } from '../../common/record.js';
 import type { FaultSpec } from '../../common/scenario.js';
 import type { FaultApplication } from '../../harness/faults/inject.js';
-import type { AuditResult, CollectedLogs, InitialState, IterationDriver, Observation } from '../../harness/run/driver.js';
+import type { AuditResult, CollectedLogs, InitialState, IterationDriver, Observation } from '../../harness/run/iteration-driver.js';
 import { MemoryTimeline } from '../../harness/run/timeline-source.js';
 
 /** A value shaped like a real shard (33 bytes hex) that must never reach a run dir. */
@@ -55,7 +55,7 @@ export class FakeDriver implements IterationDriver {
     this.calls.push('observe');
     this.timeline = new MemoryTimeline();
     const tl = this.timeline;
-    return { timeline: tl, ledger: () => [], keyFeed: () => null, service: () => [], secretValues: () => [], stop: async () => undefined };
+    return { timeline: tl, ledger: () => [], keyFeed: () => null, service: () => [], secretValues: () => [], stop: async () => undefined, [Symbol.asyncDispose]: async () => undefined };
   }
   async requestRekey(requestId: string) {
     this.calls.push(`request ${requestId}`);

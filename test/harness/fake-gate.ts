@@ -5,7 +5,7 @@
  * status → apply → release and that every gate was released.
  */
 import { nowMs } from '../../common/clock.js';
-import type { MilestoneGate, MilestoneGateStatus } from '../../harness/faults/gates.js';
+import type { MilestoneGate, MilestoneGateStatus } from '../../harness/backends/backend.js';
 
 export class FakeGate implements MilestoneGate {
   readonly ids: string[];
@@ -72,5 +72,9 @@ export class FakeGate implements MilestoneGate {
 
   async waitClosed(): Promise<MilestoneGateStatus> {
     throw new Error('not used by the runner');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.release();
   }
 }

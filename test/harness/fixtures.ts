@@ -1,6 +1,6 @@
 /** Small builders shared by the harness unit tests (no cluster). */
 import type { ClusterNames } from '../../harness/backends/backend.js';
-import type { ClusterView, PodView } from '../../harness/faults/targets.js';
+import type { TargetSnapshot, TargetPod } from '../../harness/faults/targets.js';
 
 export const NAMES: ClusterNames = {
   namespace: 'vault',
@@ -11,7 +11,7 @@ export const NAMES: ClusterNames = {
 
 export const NODES = ['controller-0', 'controller-1', 'worker-0'];
 
-export function server(i: number, opts: { active?: boolean; sealed?: boolean; terminating?: boolean; node?: string } = {}): PodView {
+export function server(i: number, opts: { active?: boolean; sealed?: boolean; terminating?: boolean; node?: string } = {}): TargetPod {
   return {
     name: `sva-vault-${i}`,
     role: 'server',
@@ -26,15 +26,15 @@ export function server(i: number, opts: { active?: boolean; sealed?: boolean; te
   };
 }
 
-export function manager(): PodView {
+export function manager(): TargetPod {
   return { name: 'sva-vault-manager-0', role: 'manager', node: 'controller-0', labels: { component: 'manager' }, terminating: false };
 }
 
-export function view(pods: PodView[]): ClusterView {
+export function view(pods: TargetPod[]): TargetSnapshot {
   return { namespace: 'vault', fullname: 'sva-vault', pods, nodes: NODES };
 }
 
 /** The usual healthy state: server 1 active, 0 and 2 unsealed standbys, one manager. */
-export function healthy(activeOrdinal = 1): ClusterView {
+export function healthy(activeOrdinal = 1): TargetSnapshot {
   return view([server(0, { active: activeOrdinal === 0 }), server(1, { active: activeOrdinal === 1 }), server(2, { active: activeOrdinal === 2 }), manager()]);
 }

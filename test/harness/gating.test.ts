@@ -13,7 +13,9 @@ import type { GateRecord, TimelineEvent } from '../../common/record.js';
 import type { FaultPlan, PlannedFault } from '../../common/scenario.js';
 import { iterationRequestId } from '../../common/secrets.js';
 import type { FaultApplication } from '../../harness/faults/inject.js';
+import { embeddedGateKind } from '../../harness/backends/embedded-gates.js';
 import { gateEligible, gateHoldMs, heldAtApplication } from '../../harness/run/gating.js';
+import { borrowedCluster } from '../../harness/run/iteration-driver.js';
 import { runItemsWith } from '../../harness/run/runner.js';
 import { MemoryTimeline } from '../../harness/run/timeline-source.js';
 import { armFaults } from '../../harness/run/triggers.js';
@@ -26,6 +28,8 @@ function planned(index: number, trigger: PlannedFault['trigger'], targets = ['ma
   return { index, trigger, fault: { kind: 'kill-process', targets }, targetSeed: 7 };
 }
 const after = (milestone: string, offsetMs = 0, occurrence = 1) => ({ after: milestone, offsetMs, occurrence });
+/** Eligible behind the embedded backend's gates. */
+const eligible = (p: PlannedFault) => gateEligible(p, { kindOf: embeddedGateKind });
 
 /** Gates keyed by milestone, created on arm; every call logged in `log` with the applications. */
 function gateBench(maxHoldMs = 5000) {
@@ -45,18 +49,20 @@ function gateBench(maxHoldMs = 5000) {
     const appliedAt = nowMs();
     return { target: 'sva-vault-manager-0', units: [], notes: [], missing: [], appliedAt };
   };
-  return { log, gates, arm, apply, maxHoldMs };
+  /** the capability as the embedded backend offers it, arming scripted gates */
+  const capability = { kindOf: embeddedGateKind, arm };
+  return { log, gates, arm, capability, apply, maxHoldMs };
 }
 
 describe('harness/run milestone gates (scripted gates)', () => {
   it('gates only after-triggers of gateable milestones, occurrence 1, without offset', () => {
-    expect(gateEligible(planned(0, after('cluster-rekey-2')))).to.equal(true);
-    expect(gateEligible(planned(0, after('vault-auth-progress-1')))).to.equal(true);
-    expect(gateEligible(planned(0, after('cluster-rekey-2', 40)))).to.equal(false);
-    expect(gateEligible(planned(0, after('vault-rotated', 0, 2)))).to.equal(false);
-    expect(gateEligible(planned(0, after('cluster-rekey-request')))).to.equal(false); // the harness writes it itself
-    expect(gateEligible(planned(0, after('rekey-complete')))).to.equal(false);
-    expect(gateEligible(planned(0, { atMs: 10 }))).to.equal(false);
+    expect(eligible(planned(0, after('cluster-rekey-2')))).to.equal(true);
+    expect(eligible(planned(0, after('vault-auth-progress-1')))).to.equal(true);
+    expect(eligible(planned(0, after('cluster-rekey-2', 40)))).to.equal(false);
+    expect(eligible(planned(0, after('vault-rotated', 0, 2)))).to.equal(false);
+    expect(eligible(planned(0, after('cluster-rekey-request')))).to.equal(false); // the harness writes it itself
+    expect(eligible(planned(0, after('rekey-complete')))).to.equal(false);
+    expect(eligible(planned(0, { atMs: 10 }))).to.equal(false);
   });
 
   it('the hold bound stretches with the load and honours a configured value', () => {
@@ -79,7 +85,7 @@ describe('harness/run milestone gates (scripted gates)', () => {
     const b = gateBench();
     const tl = new MemoryTimeline();
     const armed = armFaults(tl, [planned(0, after('vault-auth-progress-1'), ['active']), planned(1, after('vault-auth-progress-1', 5))], b.apply());
-    await armed.armGates(b.arm, b.maxHoldMs);
+    await armed.armGates(b.capability, b.maxHoldMs);
     expect(b.log).to.deep.equal(['arm vault-auth-progress-1']); // the offset trigger gets no gate
     armed.requestCreated(nowMs());
     const gate = b.gates.get('vault-auth-progress-1')!;
@@ -111,7 +117,7 @@ describe('harness/run milestone gates (scripted gates)', () => {
     const tl = new MemoryTimeline();
     let gate!: FakeGate;
     const armed = armFaults(tl, [planned(0, after('vault-verify-progress-1'), ['active'])], b.apply(0, () => (gate.closingServerGone = true)));
-    await armed.armGates(b.arm, b.maxHoldMs);
+    await armed.armGates(b.capability, b.maxHoldMs);
     gate = b.gates.get('vault-verify-progress-1')!;
     gate.close();
     tl.add(ev(nowMs(), 'vault-verify-progress-1', 'vault-feed'));
@@ -126,7 +132,7 @@ describe('harness/run milestone gates (scripted gates)', () => {
     const b = gateBench();
     const tl = new MemoryTimeline();
     const armed = armFaults(tl, [planned(0, after('cluster-rekey-2'))], b.apply(80));
-    await armed.armGates(b.arm, 20);
+    await armed.armGates(b.capability, 20);
     b.gates.get('cluster-rekey-2')!.close();
     tl.add(ev(nowMs(), 'cluster-rekey-2'));
     await armed.settleFired();
@@ -143,7 +149,7 @@ describe('harness/run milestone gates (scripted gates)', () => {
       b.log.push('apply throws');
       throw new Error('agent refused');
     });
-    await armed.armGates(b.arm, b.maxHoldMs);
+    await armed.armGates(b.capability, b.maxHoldMs);
     b.gates.get('cluster-rekey-0')!.close();
     tl.add(ev(nowMs(), 'cluster-rekey-0'));
     await armed.settleFired();
@@ -163,9 +169,15 @@ describe('harness/run milestone gates (scripted gates)', () => {
     const tl = new MemoryTimeline();
     const b = gateBench();
     const armed = armFaults(tl, [planned(0, after('cluster-rekey-verified'))], b.apply());
-    await armed.armGates(async () => {
-      throw new Error('no embedded cluster is running');
-    }, 5000);
+    await armed.armGates(
+      {
+        kindOf: embeddedGateKind,
+        arm: async () => {
+          throw new Error('no embedded cluster is running');
+        },
+      },
+      5000,
+    );
     tl.add(ev(nowMs(), 'cluster-rekey-verified'));
     await armed.settleFired();
     const [r] = armed.results(tl.events());
@@ -192,10 +204,12 @@ describe('harness/run milestone gates (scripted gates)', () => {
       const driver = new FakeDriver();
       const calls: string[] = [];
       const d = Object.assign(driver, {
-        armGate: async (m: string, hold: number) => {
-          calls.push(`arm ${m} after ${driver.calls.join(',')}`);
-          const g = await b.arm(m, hold);
-          return g;
+        gates: {
+          kindOf: embeddedGateKind,
+          arm: async (m: string, hold: number) => {
+            calls.push(`arm ${m} after ${driver.calls.join(',')}`);
+            return b.arm(m, hold);
+          },
         },
       });
       // The fake emits the milestones itself; the gate closes when its milestone goes by.
@@ -211,7 +225,7 @@ describe('harness/run milestone gates (scripted gates)', () => {
         b.log.push('audit');
         return origAudit();
       };
-      const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gateMaxHoldMs: 3000 } }, { open: async () => ({ driver: d, close: async () => undefined }) });
+      const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gateMaxHoldMs: 3000 } }, { open: async () => borrowedCluster(d) });
       const record = summary.results[0]!.record;
       expect(calls).to.deep.equal(['arm cluster-rekey-verified after leftovers,initial,observe']); // before the request
       expect(driver.calls).to.include(`request ${record.plan.requestId}`);
@@ -224,9 +238,9 @@ describe('harness/run milestone gates (scripted gates)', () => {
 
     it('gates off (backend option gates: false) arms nothing', async () => {
       const b = gateBench();
-      const driver = Object.assign(new FakeDriver(), { armGate: b.arm });
+      const driver = Object.assign(new FakeDriver(), { gates: b.capability });
       const items = [{ scenario, plan: plan([planned(0, after('cluster-rekey-verified'))]), replay: '' }];
-      const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gates: false } }, { open: async () => ({ driver, close: async () => undefined }) });
+      const summary = await runItemsWith(items, { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [], backendOptions: { gates: false } }, { open: async () => borrowedCluster(driver) });
       expect(b.log).to.deep.equal([]);
       expect(summary.results[0]!.record.faults[0]!.gate).to.equal(undefined);
     });

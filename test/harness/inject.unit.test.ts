@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type * as k8s from '@kubernetes/client-node';
-import type { ProcessFaults } from '../../harness/backends/backend.js';
-import { PodNotFoundError, toClusterView, type PodApi } from '../../harness/faults/cluster-view.js';
+import { UnsupportedFaultError, type ProcessCapabilities } from '../../harness/backends/backend.js';
+import { PodNotFoundError, toTargetSnapshot, type PodApi } from '../../harness/faults/pod-api.js';
 import { applyFault } from '../../harness/faults/inject.js';
 import { NAMES } from './fixtures.js';
 
@@ -22,12 +22,13 @@ function fakes(pods: k8s.V1Pod[], gone: string[] = []) {
       log.push(`delete ${ns}/${name} grace=${grace}`);
     },
   };
-  const processes: ProcessFaults = {
-    async killProcess(ns, name) {
+  const processes: ProcessCapabilities = {
+    name: 'embedded',
+    async killProcess(ns: string, name: string) {
       log.push(`kill ${ns}/${name}`);
       return { at: Date.now() };
     },
-    async failNode(node, downMs) {
+    async loseNode(node: string, downMs: number) {
       log.push(`fail ${node} ${downMs}`);
       return { at: Date.now() };
     },
@@ -37,7 +38,7 @@ function fakes(pods: k8s.V1Pod[], gone: string[] = []) {
 
 describe('harness/faults injection (fake API and agent)', () => {
   it('classifies pods by the configured selectors', () => {
-    const v = toClusterView([srv(0, false), mgr(), pod('other', { app: 'x' }, 'worker-0', true)], NAMES);
+    const v = toTargetSnapshot([srv(0, false), mgr(), pod('other', { app: 'x' }, 'worker-0', true)], NAMES);
     expect(v.pods.map((p) => [p.name, p.role, p.terminating])).to.deep.equal([
       ['sva-vault-0', 'server', false],
       ['sva-vault-manager-0', 'manager', false],
@@ -70,5 +71,17 @@ describe('harness/faults injection (fake API and agent)', () => {
     const none = await applyFault({ kind: 'delete-pod', targets: ['standby'] }, 1, fakes([srv(0, true), mgr()]).ctx);
     expect(none.appliedAt).to.equal(undefined);
     expect(none.missing).to.deep.equal(['standby: no unsealed standby server']);
+  });
+
+  it('a backend without a capability: its targets are reported missed with the reason, nothing is faked', async () => {
+    const { log, ctx } = fakes([srv(0, false), srv(1, true), srv(2, false), mgr()]);
+    const bare = { ...ctx, processes: { name: 'kubeconfig' as const } };
+    const kill = await applyFault({ kind: 'kill-process', targets: ['active'] }, 1, bare);
+    expect(kill.appliedAt).to.equal(undefined);
+    expect(kill.missing).to.deep.equal(['sva-vault-1: process kill is not supported on the kubeconfig backend']);
+    const loss = await applyFault({ kind: 'node-loss', targets: ['node-of:active'] }, 1, bare);
+    expect(loss.missing).to.deep.equal(['node/controller-1: node loss is not supported on the kubeconfig backend']);
+    expect(log).to.deep.equal([]);
+    expect(new UnsupportedFaultError('node loss', 'kind').exitCode).to.equal(2);
   });
 });

@@ -6,7 +6,7 @@
  * `instanceof` failed across the two; .mocharc.cjs turns require(esm) off.)
  */
 import { expect } from 'chai';
-import { EnvironmentError, RekeyChaosError, exitCodeOf } from '../../common/errors.js';
+import { EnvironmentError, RekeyChaosError, UsageError, exitCodeOf } from '../../common/errors.js';
 import { createBackend } from '../../harness/backends/index.js';
 
 describe('harness module identity under mocha', () => {
@@ -25,5 +25,13 @@ describe('harness module identity under mocha', () => {
     const unreachable = await kubeconfig.up().then(() => undefined, (e: unknown) => e);
     expect(unreachable).to.be.instanceOf(RekeyChaosError);
     expect(unreachable).to.be.instanceOf(EnvironmentError);
+  });
+
+  it('the factory gives each backend its own class by name, and refuses an unknown name', async () => {
+    expect((await createBackend('kind', {})).name).to.equal('kind');
+    expect((await createBackend('kubeconfig', {})).name).to.equal('kubeconfig');
+    expect((await createBackend('embedded', {})).name).to.equal('embedded');
+    const unknown = await createBackend('nope' as never).then(() => undefined, (e: unknown) => e);
+    expect(unknown).to.be.instanceOf(UsageError);
   });
 });

@@ -59,7 +59,7 @@ describe('harness/run runner loop (fake driver)', () => {
     const sink = new RecordingSink();
     let closed = 0;
     const options: RunOptions = { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [sink], ...over };
-    const deps = { open: async () => ({ driver, close: async () => void closed++ }) };
+    const deps = { open: async () => ({ driver, [Symbol.asyncDispose]: async () => void closed++ }) };
     return { driver, sink, options, deps, closed: () => closed };
   }
 
@@ -173,6 +173,22 @@ describe('harness/run runner loop (fake driver)', () => {
     expect(summary.results[0]!.record.error).to.match(/rekey artefacts left from a previous iteration: cluster-key-bk-0, cluster-rekey-request/);
     expect(driver.calls).to.include('remove cluster-rekey-request,cluster-key-bk-0');
     expect(summary.exitCode).to.equal(3);
+  });
+
+  it('the cluster is disposed once at the end; a failing teardown does not replace the recorded results', async () => {
+    const driver = new FakeDriver();
+    let disposed = 0;
+    const summary = await runItemsWith([item('A'), item('B')], { backend: 'embedded', manager: { kind: 'reference' }, runsDir, sinks: [] }, {
+      open: async () => ({
+        driver,
+        [Symbol.asyncDispose]: async () => {
+          disposed++;
+          throw new Error('daemon would not stop');
+        },
+      }),
+    });
+    expect(disposed).to.equal(1);
+    expect(summary.results.map((r) => r.record.outcome)).to.deep.equal(['passed', 'passed']);
   });
 
   it('a cluster that does not come up gives environment-error records and exit 3', async () => {

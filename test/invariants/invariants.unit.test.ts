@@ -172,6 +172,14 @@ describe('invariants I1–I10 over hand-built records', () => {
     expect(checkI6(faulted).status).to.equal('skipped');
   });
 
+  it('I6 is not checked, saying why, when the backend could not collect the manager log', () => {
+    const blind = clone(good);
+    blind.logsUnavailable = 'the kind backend has no collectLogs capability';
+    const r = checkI6(blind);
+    expect(r.status).to.equal('skipped');
+    expect(r.message).to.match(/not collected: the kind backend has no collectLogs capability/);
+  });
+
   it('I7 fails on a set whose fifth share is corrupted, naming the six failing subsets and the suspect share', async () => {
     const bad = await simulateRun(oldSet, newSet, { finalSet: corrupt(newSet, 4) });
     // Vault's threshold checks (I2's audit of the first three shares) still pass: only I7 catches it

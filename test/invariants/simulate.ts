@@ -9,7 +9,7 @@ import { subsets } from '../../common/shamir.js';
 import { expectedRekeySequence, VAULT_EVENTS } from '../../common/milestones.js';
 import { formatShard, iterationRequestId, parseShardSecretName, ROOT_TOKEN_SECRET } from '../../common/secrets.js';
 import { CustodyLedger } from '../../harness/observe/custody.js';
-import { groupSubsetsByKey } from '../../harness/observe/set-snapshot.js';
+import { groupSubsetsByKey } from '../../common/subset-keys.js';
 import type { TestSet } from '../observe/shard-fixtures.js';
 
 export const T0 = 1_800_000_000_000;

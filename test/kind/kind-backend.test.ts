@@ -171,7 +171,7 @@ describe('kind backend with fake kind/helm/docker/kubectl on PATH', function () 
     fx.store.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sva-vault-1', namespace: 'vault' }, spec: { nodeName: 'rekey-chaos-worker2' } } as any);
     const b = backend();
     await b.up();
-    await b.faults.killProcess('vault', 'sva-vault-1');
+    await b.killProcess('vault', 'sva-vault-1');
     const docker = (await calls()).filter((x) => x.tool === 'docker' && x.args[0] === 'exec').map((x) => x.args);
     expect(docker[0]).to.deep.equal(['exec', 'rekey-chaos-worker2', 'crictl', 'ps', '-q', '--state', 'running', '--label', 'io.kubernetes.pod.namespace=vault', '--label', 'io.kubernetes.pod.name=sva-vault-1']);
     expect(docker[1]).to.include.members(['inspect', '3f2a9c1d0b7e']);

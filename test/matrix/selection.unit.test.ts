@@ -3,7 +3,7 @@ import { UsageError } from '../../common/errors.js';
 import { loadCatalog } from '../../matrix/catalog.js';
 import { milestoneMatrix, targetSets } from '../../matrix/milestone-matrix.js';
 import { expectedRekeySequence } from '../../common/milestones.js';
-import { expand, namedMatrix, parseShard, select, takeShard } from '../../matrix/selection.js';
+import { expand, namedMatrix, parseShardSelector, select, takeShard } from '../../matrix/selection.js';
 
 describe('matrix: matrices, selection and shards', () => {
   const catalog = loadCatalog();
@@ -49,13 +49,13 @@ describe('matrix: matrices, selection and shards', () => {
   it('--shard 1/3, 2/3 and 3/3 together cover the full list exactly once', () => {
     for (const list of [expand(namedMatrix('standard', catalog)), expand(namedMatrix('quick', catalog)), expand(select(catalog, { families: ['F3'] }), 2)]) {
       const keys = list.map((r) => `${r.scenario.id}#${r.iteration}`);
-      const shards = [1, 2, 3].map((i) => takeShard(list, parseShard(`${i}/3`)).map((r) => `${r.scenario.id}#${r.iteration}`));
+      const shards = [1, 2, 3].map((i) => takeShard(list, parseShardSelector(`${i}/3`)).map((r) => `${r.scenario.id}#${r.iteration}`));
       const union = shards.flat();
       expect(union.length).to.equal(keys.length);
       expect([...union].sort()).to.deep.equal([...keys].sort());
       expect(new Set(union).size).to.equal(union.length);
       for (const s of shards) expect(s.length).to.be.within(Math.floor(keys.length / 3), Math.ceil(keys.length / 3));
     }
-    for (const bad of ['0/3', '4/3', '1/0', 'a/b', '1-3']) expect(() => parseShard(bad), bad).to.throw(UsageError);
+    for (const bad of ['0/3', '4/3', '1/0', 'a/b', '1-3']) expect(() => parseShardSelector(bad), bad).to.throw(UsageError);
   });
 });

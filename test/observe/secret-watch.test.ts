@@ -1,7 +1,7 @@
 import { expect } from 'chai';
+import { requestJson } from '../../common/http-json.js';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
-import { request as httpsRequest } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,19 +65,11 @@ describe('observe/secret-watch against the embedded API server', function () {
   });
 
   /** The API server's test-only debug endpoints, over its TLS with its CA. */
-  const debug = (what: 'drop-watches' | 'compact'): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      const req = httpsRequest(`${server.url}/rekey-chaos/v1/debug/${what}`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, ca: server.caPem }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode !== 200) return reject(new Error(`debug/${what} answered ${res.statusCode}`));
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        });
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const debug = async (what: 'drop-watches' | 'compact'): Promise<Record<string, unknown>> => {
+    const res = await requestJson<Record<string, unknown>>(`${server.url}/rekey-chaos/v1/debug/${what}`, { method: 'POST', bearer: token, ca: server.caPem });
+    if (res.status !== 200 || res.json === undefined) throw new Error(`debug/${what} answered ${res.status}`);
+    return res.json;
+  };
 
   it('delivers every change exactly once, in order, across repeated watch drops; the initial list is not a milestone', async () => {
     await core.createNamespacedSecret({ namespace: NS, body: secretBody('cluster-key-0', 'k0') });

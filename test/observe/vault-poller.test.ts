@@ -18,7 +18,7 @@ import { ObjectStore } from '../../platform/apiserver/store.js';
 import { startApiServer, type ApiServer } from '../../platform/apiserver/server.js';
 import { writeKubeconfig } from '../../platform/apiserver/kubeconfig.js';
 import { startObservation } from '../../harness/run/observation.js';
-import type { Observation } from '../../harness/run/driver.js';
+import type { Observation } from '../../harness/run/iteration-driver.js';
 import type { ClusterHandle } from '../../harness/backends/backend.js';
 import { until } from './wait.js';
 

@@ -14,7 +14,8 @@ import { EnvironmentError, TimeoutError } from '../../../common/errors.js';
 import { delay, nowMs } from '../../../common/clock.js';
 import { SHARES } from '../../../common/secrets.js';
 import { createCa, issueServerCertificate } from '../../../platform/pki.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice, ProcessFaults, VaultEndpoint } from '../backend.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice } from '../backend.js';
+import type { VaultEndpoint } from '../../vault-client/client.js';
 import { preflight, runTool } from '../tools.js';
 import { PodPortForwards } from '../port-forward.js';
 import { kindClusterConfig, MATRIX_NODE_LABEL } from './config.js';
@@ -62,7 +63,6 @@ const DEFAULTS = {
 
 export class KindBackend implements ClusterBackend {
   readonly name = 'kind' as const;
-  readonly faults: ProcessFaults;
   private readonly o: typeof DEFAULTS & KindBackendOptions;
   private kc?: k8s.KubeConfig;
   private forwards?: PodPortForwards;
@@ -70,17 +70,17 @@ export class KindBackend implements ClusterBackend {
 
   constructor(options: KindBackendOptions = {}) {
     this.o = { ...DEFAULTS, ...options };
-    this.faults = {
-      killProcess: async (namespace, pod) => {
-        const node = await this.nodeOfPod(namespace, pod);
-        return killPodProcessOnNode((tool, args) => this.tool(tool, args), node, namespace, pod);
-      },
-      failNode: async (matrixNode, downMs) => {
-        const node = await this.nodeContainerFor(matrixNode);
-        const { at } = await failNodeContainer((tool, args) => this.tool(tool, args), node, downMs);
-        return { at };
-      },
-    };
+  }
+
+  async killProcess(namespace: string, pod: string): Promise<{ at: number }> {
+    const node = await this.nodeOfPod(namespace, pod);
+    return killPodProcessOnNode((tool, args) => this.tool(tool, args), node, namespace, pod);
+  }
+
+  async loseNode(matrixNode: string, downMs: number): Promise<{ at: number }> {
+    const node = await this.nodeContainerFor(matrixNode);
+    const { at } = await failNodeContainer((tool, args) => this.tool(tool, args), node, downMs);
+    return { at };
   }
 
   get names(): ClusterNames {
@@ -251,6 +251,10 @@ export class KindBackend implements ClusterBackend {
     const name = nodes.items[0]?.metadata?.name;
     if (!name) throw new EnvironmentError(`no kind node carries ${MATRIX_NODE_LABEL}=${matrixNode}`, { matrixNode });
     return name;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.down();
   }
 
   async down(): Promise<void> {

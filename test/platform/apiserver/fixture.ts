@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { accessSync, constants } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:https';
+import { requestJson } from '../../../common/http-json.js';
 import { KubeConfig } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { ObjectStore } from '../../../platform/apiserver/store.js';
@@ -21,6 +21,8 @@ export interface Fixture {
   /** One HTTPS request to the server, trusting its CA; with the bearer token unless `headers.authorization` is given ('' = none). */
   call(method: string, path: string, body?: string | Buffer, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
   stop(): Promise<void>;
+  /** the same as stop(): `await using fx = await startFixture()` */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promise<Fixture> {
@@ -32,6 +34,10 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
   await writeKubeconfig(kubeconfigPath, { server: server.url, token, namespace: 'vault', caPem: server.caPem });
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
+  const stop = async () => {
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  };
   return {
     store: server.store,
     server,
@@ -39,35 +45,14 @@ export async function startFixture(extra: Partial<ApiServerOptions> = {}): Promi
     kubeconfigPath,
     kc,
     dir,
-    call(method, path, body, headers = {}) {
+    async call(method, path, body, headers = {}) {
       const all: Record<string, string> = { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers };
       if (all.authorization === '') delete all.authorization;
-      // Node sends a DELETE body unframed unless the length is given.
-      if (body !== undefined) all['content-length'] = String(Buffer.byteLength(body));
-      return new Promise((resolve, reject) => {
-        const req = request(server.url + path, { method, headers: all, ca: server.caPem }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let json: unknown;
-            try {
-              json = JSON.parse(text);
-            } catch {
-              json = undefined;
-            }
-            resolve({ status: res.statusCode ?? 0, json, text });
-          });
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+      const res = await requestJson(server.url + path, { method, headers: all, ca: server.caPem, ...(body !== undefined ? { body } : {}) });
+      return { status: res.status, json: res.json, text: res.text };
     },
-    async stop() {
-      await server.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+    stop,
+    [Symbol.asyncDispose]: stop,
   };
 }
 

@@ -17,7 +17,7 @@ import { BUNDLED_NODE_FLAGS } from '../../../platform/bundle.js';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../../platform/cluster.js';
 import { waitFor } from '../../../platform/agent/wait.js';
 import { iterationRequestId, MILESTONE_SECRETS, SHARES } from '../../../common/secrets.js';
-import { isSettled, serverStates } from '../../../harness/run/health.js';
+import { isSettled, serverStates } from '../../../harness/vault-client/health.js';
 
 const NS = 'vault';
 

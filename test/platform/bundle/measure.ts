@@ -18,7 +18,7 @@ import { iterationRequestId, MILESTONE_SECRETS, SHARES } from '../../../common/s
 import { waitFor } from '../../../platform/agent/wait.js';
 import type { PodRuntime } from '../../../platform/bundle.js';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../../platform/cluster.js';
-import { isSettled, serverStates } from '../../../harness/run/health.js';
+import { isSettled, serverStates } from '../../../harness/vault-client/health.js';
 
 const NS = 'vault';
 

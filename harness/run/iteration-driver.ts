@@ -1,6 +1,6 @@
 /**
  * What the runner needs from a deployed cluster for one iteration, as one
- * narrow interface. The real implementation (cluster-driver.ts) composes the
+ * narrow interface. The real implementation (deployed-cluster.ts) composes the
  * backend, the Kubernetes API, the observers of harness/observe, the Vault
  * client and the checkers; tests of the run loop use a fake. Steps follow one
  * iteration of the original test plan (leftover check, request, fault,
@@ -9,7 +9,7 @@
 import type { CustodyEntry, InvariantResult, KeyInEffect, Outcome, RunRecord, ServerState, ServiceSample, SetAudit } from '../../common/record.js';
 import type { FaultSpec } from '../../common/scenario.js';
 import type { FaultApplication } from '../faults/inject.js';
-import type { ArmGateFn } from './gating.js';
+import type { CollectedLogs, MilestoneGates } from '../backends/backend.js';
 import type { TimelineSource } from './timeline-source.js';
 
 /** The state before the request. `secretValues` stays in memory only (for the audits and the leak scan). */
@@ -29,7 +29,9 @@ export interface Observation {
   service(): ServiceSample[];
   /** the final shards etc. seen by the watch (for the leak scan) */
   secretValues(): string[];
+  /** stops every observer (idempotent); disposing the observation does the same */
   stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 export interface AuditResult {
@@ -40,12 +42,7 @@ export interface AuditResult {
   secretValues: string[];
 }
 
-export interface CollectedLogs {
-  /** pod → file relative to the run dir */
-  logs: Record<string, string>;
-  /** manager log lines at WARNING or ERROR (redacted) */
-  managerProblems: string[];
-}
+export type { CollectedLogs };
 
 export interface IterationDriver {
   /** rekey artefacts present before the request (the original plan stops on them) */
@@ -59,8 +56,8 @@ export interface IterationDriver {
   /** create `cluster-rekey-request` with the id; returns when the API accepted it */
   requestRekey(requestId: string): Promise<number>;
   applyFault(fault: FaultSpec, targetSeed: number, timescale: number): Promise<FaultApplication>;
-  /** arms a milestone gate (embedded backend only; absent or undefined where the cluster has none): see gating.ts */
-  armGate?: ArmGateFn;
+  /** the backend's milestone gates, absent where the cluster has none (gating.ts) */
+  readonly gates?: MilestoneGates;
   /** resolves true at `rekey-complete`, false at the deadline */
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /** until all servers unsealed and exactly one active, bounded by settleMs */
@@ -71,4 +68,15 @@ export interface IterationDriver {
   evaluate(record: RunRecord): { invariants: InvariantResult[]; outcome: Outcome };
   /** bring the cluster back to a clean deployed state after an iteration broke it; false if it cannot */
   recover(): Promise<boolean>;
+}
+
+/** A deployed cluster the runner can iterate on; disposing it tears down what was started (idempotent). */
+export interface OpenCluster extends AsyncDisposable {
+  driver: IterationDriver;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A cluster whose owner tears it down itself (a session reusing one cluster for many runs): disposing it does nothing. */
+export function borrowedCluster(driver: IterationDriver): OpenCluster {
+  return { driver, [Symbol.asyncDispose]: async () => undefined };
 }

@@ -10,20 +10,17 @@ import { delay, nowMs } from '../../common/clock.js';
 import { EnvironmentError } from '../../common/errors.js';
 import { tokenFingerprint, keyFingerprint } from '../../common/fingerprint.js';
 import { COMPLETE_EVENT } from '../../common/milestones.js';
-import type { ServerState } from '../../common/record.js';
+import type { Backend as BackendName, ServerState } from '../../common/record.js';
 import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../../common/secrets.js';
 import { combine } from '../../common/shamir.js';
-import type { ClusterBackend, ClusterHandle, ManagerChoice } from '../backends/backend.js';
+import type { ClusterBackend, ClusterHandle, ManagerChoice, MilestoneGates } from '../backends/backend.js';
 import { createBackend } from '../backends/index.js';
-import { kubePodApi } from '../faults/cluster-view.js';
+import { kubePodApi } from '../faults/pod-api.js';
 import { WatchedPods } from '../faults/watched-pods.js';
 import { applyFault } from '../faults/inject.js';
-import { armMilestoneGate, type MilestoneGate } from '../faults/gates.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
-import { collectPodLogs } from './collect.js';
-import type { AuditResult, InitialState, IterationDriver, Observation } from './driver.js';
-import { isSettled, serverStates } from './health.js';
-import type { OpenCluster, RunOptions } from './runner.js';
+import type { AuditResult, InitialState, IterationDriver, Observation, OpenCluster } from './iteration-driver.js';
+import { isSettled, serverStates } from '../vault-client/health.js';
 import { snapshotSet } from '../observe/set-snapshot.js';
 import { auditEndState } from './audits.js';
 import { startObservation } from './observation.js';
@@ -42,7 +39,7 @@ interface InitialSecrets {
   shares: Uint8Array[];
 }
 
-export class ClusterDriver implements IterationDriver {
+export class DeployedClusterDriver implements IterationDriver {
   private readonly kc = new k8s.KubeConfig();
   private readonly core: k8s.CoreV1Api;
   private readonly pods: WatchedPods;
@@ -118,16 +115,12 @@ export class ClusterDriver implements IterationDriver {
   }
 
   applyFault(fault: Parameters<typeof applyFault>[0], targetSeed: number, timescale: number) {
-    return applyFault(fault, targetSeed, { pods: this.pods, processes: this.backend.faults, names: this.handle.names, timescale });
+    return applyFault(fault, targetSeed, { pods: this.pods, processes: this.backend, names: this.handle.names, timescale });
   }
 
-  /**
-   * A milestone gate on the embedded cluster; undefined on kind and kubeconfig,
-   * whose real Vault and API server have no gates (their faults keep the plain timing path).
-   */
-  async armGate(milestone: string, maxHoldMs: number): Promise<MilestoneGate | undefined> {
-    if (this.handle.embeddedStateDir === undefined) return undefined;
-    return armMilestoneGate(this.handle.embeddedStateDir, milestone, { maxHoldMs });
+  /** The backend's gates capability, where it has one. */
+  get gates(): MilestoneGates | undefined {
+    return this.backend.gates;
   }
 
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
@@ -171,8 +164,8 @@ export class ClusterDriver implements IterationDriver {
   }
 
   async collectLogs(runDir: string, since: number) {
-    if (!this.handle.logDir) return { logs: {}, managerProblems: [] };
-    return collectPodLogs(this.handle.logDir, runDir, since, (pod) => pod.startsWith(`${this.handle.names.fullname}-manager`));
+    if (this.backend.collectLogs) return this.backend.collectLogs(runDir, since);
+    return { logs: {}, managerProblems: [], unavailable: `the ${this.backend.name} backend has no collectLogs capability` };
   }
 
   evaluate(record: Parameters<IterationDriver['evaluate']>[0]) {
@@ -203,9 +196,17 @@ export class ClusterDriver implements IterationDriver {
   }
 }
 
-export async function openCluster(options: RunOptions, signal: AbortSignal): Promise<OpenCluster> {
+/** Which cluster to open: the backend, its options, and the manager to deploy. */
+export interface ClusterRequest {
+  backend: BackendName;
+  /** stateDir, ipBase, kubeconfig path, namespace, release, keepCluster … (per backend) */
+  backendOptions?: Record<string, unknown>;
+  manager: ManagerChoice;
+}
+
+export async function openDeployedCluster(options: ClusterRequest, signal: AbortSignal): Promise<OpenCluster> {
   const backend = await createBackend(options.backend, options.backendOptions ?? {});
-  let driver: ClusterDriver | undefined;
+  let driver: DeployedClusterDriver | undefined;
   const close = async () => {
     await driver?.close().catch(() => undefined);
     if (options.backendOptions?.['keepCluster'] !== true) await backend.down();
@@ -214,8 +215,8 @@ export async function openCluster(options: RunOptions, signal: AbortSignal): Pro
     if (signal.aborted) throw new EnvironmentError('interrupted before the cluster came up');
     const handle = await backend.up();
     await backend.deploy({ manager: options.manager });
-    driver = new ClusterDriver(backend, handle, options.manager);
-    return { driver, close };
+    driver = new DeployedClusterDriver(backend, handle, options.manager);
+    return { driver, [Symbol.asyncDispose]: close };
   } catch (err) {
     await close().catch(() => undefined);
     throw err;

@@ -25,46 +25,20 @@
  *   audits the double cannot tell from a rekey, cancellations, active changes): undefined,
  *   the caller falls back to plain timing.
  *
- * Embedded backend only: the extensions exist in the embedded API server and
- * the Vault double, never in a real cluster.
+ * Embedded backend only (its `gates` capability, harness/backends/backend.ts): the
+ * extensions exist in the embedded API server and the Vault double, never in a real cluster.
  */
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { EnvironmentError, RekeyChaosError, UsageError } from '../../common/errors.js';
+import { requestJson } from '../../common/http-json.js';
 import { milestoneSecretNames } from '../../common/milestones.js';
 import { readClusterState, resolveStateDir, type ClusterState, type EmbeddedCluster } from '../../platform/cluster.js';
+import type { GateKind, MilestoneGate, MilestoneGates, MilestoneGateStatus } from './backend.js';
 
 export interface ArmOptions {
   /** The gate opens by itself this long after it closed (default 5000 ms): a forgotten release cannot wedge a run. */
   maxHoldMs?: number;
-}
-
-export interface MilestoneGateStatus {
-  milestone: string;
-  state: 'armed' | 'closed' | 'released' | 'expired';
-  closed: boolean;
-  /** nowMs() when the milestone closed the gate (undefined: not (yet) closed) */
-  closedAt?: number;
-  /** nowMs() when it opened again or was disarmed */
-  releasedAt?: number;
-  /** requests that waited at the gate, and those dropped because their client went away (never applied) */
-  held: number;
-  dropped: number;
-  /** Vault gates: the server whose event closed it */
-  server?: string;
-}
-
-export interface MilestoneGate {
-  milestone: string;
-  kind: 'kubernetes' | 'vault';
-  /** The gate ids as armed (one on the API server, or one per Vault server that accepted it), for the run record. */
-  ids?: string[];
-  /** Opens (or disarms) the gate; idempotent; tolerates Vault servers that died meanwhile. */
-  release(): Promise<MilestoneGateStatus>;
-  status(): Promise<MilestoneGateStatus>;
-  /** Resolves with the status once the gate closed; rejects after `timeoutMs` (default 30 s) or on abort. */
-  waitClosed(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<MilestoneGateStatus>;
 }
 
 export class GateError extends RekeyChaosError {
@@ -131,6 +105,19 @@ export async function armMilestoneGate(cluster: GateClusterRef, milestone: strin
   }
   if (armed.length === 0) throw new EnvironmentError(`no Vault server accepted a gate for ${milestone}: ${failures.join('; ') || 'no server pods'}`, { milestone });
   return makeGate(milestone, 'vault', armed);
+}
+
+/** Which gate the embedded cluster would hold a milestone with (pure; the capability's `kindOf`). */
+export function embeddedGateKind(milestone: string): GateKind | undefined {
+  return gateSpecFor(milestone)?.kind;
+}
+
+/** The embedded backend's `gates` capability, on a started cluster. */
+export function embeddedGates(cluster: () => EmbeddedCluster): MilestoneGates {
+  return {
+    kindOf: embeddedGateKind,
+    arm: (milestone, maxHoldMs) => armMilestoneGate(cluster(), milestone, { maxHoldMs }),
+  };
 }
 
 // --- internals -------------------------------------------------------------
@@ -216,6 +203,9 @@ function makeGate(milestone: string, kind: MilestoneGate['kind'], refs: GateRef[
     ids: refs.map((r) => r.id),
     release: () => each('DELETE'),
     status: () => each('GET'),
+    [Symbol.asyncDispose]: async () => {
+      await each('DELETE');
+    },
     async waitClosed({ timeoutMs = 30_000, signal } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -231,32 +221,15 @@ function makeGate(milestone: string, kind: MilestoneGate['kind'], refs: GateRef[
 }
 
 /** One JSON request; a non-2xx answer is a GateError carrying the server's message. */
-function call<T>(endpoint: Endpoint, method: string, pathAndQuery: string, body?: unknown): Promise<T> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = {};
-  if (endpoint.token) headers.authorization = `Bearer ${endpoint.token}`;
-  if (payload !== undefined) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) });
-  return new Promise<T>((resolve, reject) => {
-    const req = https.request(new URL(pathAndQuery, endpoint.base), { method, headers, ca: endpoint.ca, agent: false, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = text === '' ? undefined : JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        const code = res.statusCode ?? 0;
-        if (code >= 200 && code < 300) return resolve(json as T);
-        const why = (json as { message?: string; errors?: string[] } | undefined)?.message ?? (json as { errors?: string[] } | undefined)?.errors?.join('; ') ?? text.slice(0, 200);
-        reject(new GateError(`${method} ${endpoint.base}${pathAndQuery.split('?')[0]} answered ${code}: ${why}`, { method, code }));
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end(payload);
+async function call<T>(endpoint: Endpoint, method: string, pathAndQuery: string, body?: unknown): Promise<T> {
+  const res = await requestJson<T>(new URL(pathAndQuery, endpoint.base), {
+    method,
+    ca: endpoint.ca,
+    ...(endpoint.token !== undefined ? { bearer: endpoint.token } : {}),
+    ...(body !== undefined ? { json: body } : {}),
   });
+  if (res.status >= 200 && res.status < 300) return res.json as T;
+  const answer = res.json as { message?: string; errors?: string[] } | undefined;
+  const why = answer?.message ?? answer?.errors?.join('; ') ?? res.text.slice(0, 200);
+  throw new GateError(`${method} ${endpoint.base}${pathAndQuery.split('?')[0]} answered ${res.status}: ${why}`, { method, code: res.status });
 }

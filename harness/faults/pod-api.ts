@@ -7,7 +7,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { ClusterNames } from '../backends/backend.js';
-import type { ClusterView, PodView } from './targets.js';
+import type { TargetSnapshot, TargetPod } from './targets.js';
 
 export interface PodApi {
   listPods(namespace: string): Promise<k8s.V1Pod[]>;
@@ -50,14 +50,14 @@ function matches(labels: Record<string, string>, selector: string): boolean {
     });
 }
 
-export function podRole(labels: Record<string, string>, names: ClusterNames): PodView['role'] {
+export function podRole(labels: Record<string, string>, names: ClusterNames): TargetPod['role'] {
   if (matches(labels, names.managerLabelSelector)) return 'manager';
   if (matches(labels, names.serverLabelSelector)) return 'server';
   return 'other';
 }
 
-export function toClusterView(pods: k8s.V1Pod[], names: ClusterNames): ClusterView {
-  const views: PodView[] = pods.map((p) => {
+export function toTargetSnapshot(pods: k8s.V1Pod[], names: ClusterNames): TargetSnapshot {
+  const views: TargetPod[] = pods.map((p) => {
     const labels = p.metadata?.labels ?? {};
     return {
       name: p.metadata?.name ?? '',
@@ -73,6 +73,6 @@ export function toClusterView(pods: k8s.V1Pod[], names: ClusterNames): ClusterVi
   return { namespace: names.namespace, fullname: names.fullname, pods: views, nodes };
 }
 
-export async function snapshot(api: PodApi, names: ClusterNames): Promise<ClusterView> {
-  return toClusterView(await api.listPods(names.namespace), names);
+export async function snapshotTargets(api: PodApi, names: ClusterNames): Promise<TargetSnapshot> {
+  return toTargetSnapshot(await api.listPods(names.namespace), names);
 }
