@@ -42,6 +42,8 @@ export interface ClusterHandle {
   vaultEndpoints(): Promise<VaultEndpoint[]>;
   /** the embedded double's feed file (harness-only), or undefined */
   keyFeedPath?: string;
+  /** the embedded API server's commit feed (harness-only: when each secret change was committed), or undefined */
+  secretCommitFeedPath?: string;
   /** where logs of a pod can be read beyond what the log API keeps (embedded), or undefined */
   logDir?: string;
   /** the embedded cluster's state dir, where milestone gates can be armed (harness/faults/gates.ts); undefined elsewhere */

@@ -13,6 +13,7 @@ import * as k8s from '@kubernetes/client-node';
 import { delay } from '../../common/clock.js';
 import { EnvironmentError, TimeoutError } from '../../common/errors.js';
 import { isProcedureSecret, ROOT_TOKEN_SECRET, SHARES } from '../../common/secrets.js';
+import { commitFeedPath } from '../../platform/apiserver/commit-feed.js';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../platform/cluster.js';
 import { managerWorkload, vaultFeedPath, vaultServerWorkload } from '../../platform/workloads.js';
 import { isSettled, serverStates } from '../run/health.js';
@@ -69,6 +70,7 @@ export class EmbeddedBackend implements ClusterBackend {
       caCertPem: '',
       statusRateMs: this.statusRateMs,
       keyFeedPath: vaultFeedPath(cluster.stateDir),
+      secretCommitFeedPath: commitFeedPath(cluster.stateDir),
       logDir: cluster.logDir,
       embeddedStateDir: cluster.stateDir,
       async vaultEndpoints(): Promise<VaultEndpoint[]> {
