@@ -40,7 +40,14 @@ export interface SetSnapshot {
 
 /** One custody ledger entry: the state of all three sets at an instant (recorded at every change). */
 export interface CustodyEntry {
+  /** when the harness learned of the change (the watch event's arrival, or the list's) */
   t: number;
+  /**
+   * When the API server committed it (embedded: its commit feed, the clock the
+   * key feed uses); absent where the backend has no commit feed and for changes
+   * derived after a watch gap. Exact I1 orders by this when present.
+   */
+  committedAt?: number;
   cause: string; // the secret event that changed it
   sets: Record<SetPrefix, SetSnapshot>;
 }

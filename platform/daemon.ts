@@ -18,6 +18,7 @@ import { REPO_ROOT } from '../common/repo-root.js';
 import { nowMs } from '../common/clock.js';
 import { startApiServer, type ApiServer } from './apiserver/server.js';
 import { ObjectStore } from './apiserver/store.js';
+import { CommitFeed, commitFeedPath } from './apiserver/commit-feed.js';
 import { podKubeconfigPath, POD_KUBECONFIG_CLUSTER, writeKubeconfig } from './apiserver/kubeconfig.js';
 import { NodeAgent } from './agent/agent.js';
 import { AGENT_API_PREFIX, handleAgentApi } from './agent/agent-api.js';
@@ -65,8 +66,10 @@ async function main(): Promise<void> {
   const podToken = randomBytes(24).toString('hex');
   const kubeconfig = stateFile(stateDir, 'kubeconfig');
   const podKubeconfig = podKubeconfigPath(stateDir);
+  // Secrets' commit instants for the harness's custody check (harness-only; clients never see them).
+  const commits = new CommitFeed(commitFeedPath(stateDir), { onError: (err) => log(`daemon: commit feed not written: ${(err as Error).message}`) });
   // The cluster's namespace exists from the start (with default and kube-system): the API refuses writes into a missing one.
-  const store = new ObjectStore({ namespaces: [config.namespace] });
+  const store = new ObjectStore({ namespaces: [config.namespace], onCommit: commits.write });
   const pods = podStoreOf(store);
   const sandbox = config.sandbox ?? chooseSandbox();
   // The Services sandboxed pods resolve (platform/dns/): the active-service proxy, the servers'
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
       await proxy?.close();
       await api?.close();
       dns.close();
+      commits.close();
       fs.rmSync(stateFile(stateDir, 'daemon.pid'), { force: true });
       log('daemon: stopped, no pod left');
     })());

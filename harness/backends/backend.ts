@@ -42,6 +42,8 @@ export interface ClusterHandle {
   vaultEndpoints(): Promise<VaultEndpoint[]>;
   /** the embedded double's feed file (harness-only), or undefined */
   keyFeedPath?: string;
+  /** the embedded API server's commit feed (harness-only: when each secret change was committed), or undefined */
+  secretCommitFeedPath?: string;
 }
 
 /** The state of a milestone gate (times from nowMs()). */

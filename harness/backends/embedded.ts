@@ -20,6 +20,7 @@ import type { ClusterBackend, ClusterHandle, ClusterNames, CollectedLogs, Deploy
 import { embeddedGates } from './embedded-gates.js';
 import { collectPodLogs } from './embedded-logs.js';
 import type { VaultEndpoint } from '../vault-client/client.js';
+import { commitFeedPath } from '../../platform/apiserver/commit-feed.js';
 
 export interface EmbeddedBackendOptions {
   stateDir?: string;
@@ -74,6 +75,7 @@ export class EmbeddedBackend implements ClusterBackend {
       caCertPem: '',
       statusRateMs: this.statusRateMs,
       keyFeedPath: vaultFeedPath(cluster.stateDir),
+      secretCommitFeedPath: commitFeedPath(cluster.stateDir),
       async vaultEndpoints(): Promise<VaultEndpoint[]> {
         const pods = await core.listNamespacedPod({ namespace: names.namespace, labelSelector: names.serverLabelSelector });
         return pods.items

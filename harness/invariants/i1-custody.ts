@@ -6,12 +6,20 @@
  * Exact where the Vault double's key feed exists: the ledger and the feed
  * are merged into one history and, at every instant either changes, the key
  * in effect (and the key each server that is not up and unsealed would need)
- * must be the key of a complete, consistent set.
+ * must be the key of a complete, consistent set. Both sides are ordered by
+ * commit instants: the feed's lines are stamped when the double commits, and
+ * ledger entries carry the API server's commit instant (`committedAt`, from
+ * its commit feed) — the same machine's epoch clock. The instant the harness
+ * received a watch event is not used where a commit instant exists: a watch
+ * that lags by more than a manager step would otherwise show the key in
+ * effect as held by no set although the manager stored it first.
  *
  * Bracketed elsewhere: the switch to the new key happens somewhere between the
  * first appearance of the new set and `cluster-rekey-verified`, so the old key
  * must be held up to `verified`, and the new key (the cluster-rekey set's key
  * when `verified` is written) from its first complete appearance to the end.
+ * Every comparison there is between instants of the one secret watch, which
+ * keeps its order, so a lag of the whole watch cannot fail a correct run.
  */
 import type { CustodyEntry, InvariantResult, KeyInEffect, RunRecord, ServerState } from '../../common/record.js';
 import { describeSets, failed, firstEvent, heldKeys, initialKeyFp, passed } from './evidence.js';
@@ -23,8 +31,29 @@ export function checkI1(record: RunRecord): InvariantResult {
   return record.keyFeed && record.keyFeed.length > 0 ? checkExact(record, record.keyFeed) : checkBracketed(record);
 }
 
+/**
+ * Each entry's instant: its commit instant, else (a change derived after a
+ * watch gap, whose commit the gap hid) the earlier of when it was received
+ * and the next commit instant in the ledger — it was committed before the
+ * re-list that found it, so before any change watched after that. This keeps
+ * the ledger's own order and does not let one late arrival delay the rest.
+ */
+function ledgerInstants(ledger: CustodyEntry[]): { instants: Instant[]; kind: 'commit' | 'receive' | 'mixed' } {
+  const instants: Instant[] = new Array(ledger.length);
+  let next = Infinity;
+  for (let i = ledger.length - 1; i >= 0; i--) {
+    const entry = ledger[i]!;
+    const t = entry.committedAt ?? Math.min(entry.t, next);
+    if (entry.committedAt !== undefined) next = entry.committedAt;
+    instants[i] = { t, entry };
+  }
+  const committed = ledger.filter((e) => e.committedAt !== undefined).length;
+  return { instants, kind: committed === ledger.length ? 'commit' : committed === 0 ? 'receive' : 'mixed' };
+}
+
 function checkExact(record: RunRecord, feed: KeyInEffect[]): InvariantResult {
-  const instants: Instant[] = [...record.ledger.map((entry) => ({ t: entry.t, entry })), ...feed.map((key) => ({ t: key.t, key }))];
+  const ledger = ledgerInstants(record.ledger);
+  const instants: Instant[] = [...ledger.instants, ...feed.map((key) => ({ t: key.t, key }))];
   // stable sort: at equal instants the ledger entry (listed first) applies before the feed line
   instants.sort((a, b) => a.t - b.t);
   let entry: CustodyEntry | undefined;
@@ -40,6 +69,7 @@ function checkExact(record: RunRecord, feed: KeyInEffect[]): InvariantResult {
     const held = heldKeys(entry);
     const evidence = (extra: Record<string, unknown>) => ({
       mode: 'exact',
+      instants: ledger.kind,
       keyInEffect: key!.keyFp,
       lastSecretChange: entry!.cause,
       sets: describeSets(entry!.sets),
@@ -59,8 +89,8 @@ function checkExact(record: RunRecord, feed: KeyInEffect[]): InvariantResult {
       );
     }
   }
-  if (checked === 0) return failed('I1', 'the key feed and the ledger never overlapped in time: custody cannot be shown', { mode: 'exact' });
-  return passed('I1', `the key in effect was held by a complete set at all ${checked} instants of change`, { mode: 'exact', instants: checked, keysInEffect: [...keysSeen] });
+  if (checked === 0) return failed('I1', 'the key feed and the ledger never overlapped in time: custody cannot be shown', { mode: 'exact', instants: ledger.kind });
+  return passed('I1', `the key in effect was held by a complete set at all ${checked} instants of change`, { mode: 'exact', instants: ledger.kind, checked, keysInEffect: [...keysSeen] });
 }
 
 /** True when the newest service sample at or before t shows the server reachable and unsealed. */

@@ -5,7 +5,8 @@
  *
  * Snapshots need Shamir combines, which are async; entries are computed in a
  * strict queue so they come out in the order of the changes that caused
- * them, each stamped with the instant of its change (not of its computation).
+ * them, each stamped with the instant the harness learned of its change (not
+ * of its computation) and, when known, the instant the change was committed.
  */
 import type { CustodyEntry, SetSnapshot } from '../../common/record.js';
 import { SET_PREFIXES, shardSecretName, SHARES, type SetPrefix } from '../../common/secrets.js';
@@ -21,7 +22,7 @@ export class CustodyLedger {
   private unsubscribe: (() => void) | undefined;
 
   /** Records an entry for the given state of the secrets. The map is copied now; the caller may keep mutating its own. */
-  record(t: number, cause: string, secrets: ReadonlyMap<string, string>): void {
+  record(t: number, cause: string, secrets: ReadonlyMap<string, string>, committedAt?: number): void {
     const copy = new Map<string, string>();
     for (const prefix of SET_PREFIXES) {
       for (let i = 0; i < SHARES; i++) {
@@ -32,7 +33,8 @@ export class CustodyLedger {
     }
     this.queue = this.queue.then(async () => {
       try {
-        this.entries.push({ t, cause, sets: await this.snapshotAll(copy) });
+        const sets = await this.snapshotAll(copy);
+        this.entries.push(committedAt === undefined ? { t, cause, sets } : { t, committedAt, cause, sets });
       } catch (err) {
         this.failure ??= err;
       }
@@ -43,7 +45,7 @@ export class CustodyLedger {
   follow(watch: SecretWatch): void {
     this.unsubscribe?.();
     this.unsubscribe = watch.onChange((change: SecretChange) => {
-      this.record(change.t, change.cause, change.secrets);
+      this.record(change.t, change.cause, change.secrets, change.committedAt);
     });
   }
 

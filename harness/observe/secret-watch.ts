@@ -9,6 +9,11 @@
  * `runner:watch-gap` event naming the versions involved: a blind spot is
  * reported, never papered over.
  *
+ * Each change carries when the harness learned of it (`t`) and, given a
+ * commit-instant source (the embedded API server's commit feed), when it was
+ * committed (`committedAt`, joined by resourceVersion): the instant the
+ * custody check compares with the Vault double's, however late the event came.
+ *
  * Secret values stay in memory (`secrets()`); events carry names only. The
  * path from a watch line to the listeners is synchronous, because the runner's
  * milestone triggers hang off it.
@@ -18,13 +23,22 @@ import { delay, nowMs } from '../../common/clock.js';
 import { EnvironmentError } from '../../common/errors.js';
 import type { TimelineEvent } from '../../common/record.js';
 import { DATA_KEY, isProcedureSecret } from '../../common/secrets.js';
+import type { CommitInstantSource } from './commit-instants.js';
 import { diffSecretStates, isNotNewer, type KnownSecret } from './secret-diff.js';
 
 export type SecretChangeType = 'LIST' | 'ADDED' | 'MODIFIED' | 'DELETED';
 
 /** One change of the procedure's secrets, with the whole state after it (for the custody ledger). */
 export interface SecretChange {
+  /** when the harness learned of it */
   t: number;
+  /**
+   * when the API server committed it, from the commit-instant source; for the
+   * initial list, an instant from which the listed state held. Absent without
+   * a source, when the source does not know the version, and for synthetic changes
+   * (a gap hides when, and in which order, the missed changes happened).
+   */
+  committedAt?: number;
   type: SecretChangeType;
   /** the secret concerned (absent for the initial list) */
   name?: string;
@@ -42,6 +56,8 @@ export interface SecretWatchOptions {
   namespace: string;
   /** pause before re-watching after a stream error (not after a clean end). Default 100 ms. */
   retryDelayMs?: number;
+  /** commit instants of the changes (embedded: harness/observe/commit-instants.ts over the API server's commit feed) */
+  commitInstants?: CommitInstantSource;
 }
 
 type Listener<T> = (value: T) => void;
@@ -60,6 +76,8 @@ export class SecretWatch {
   private generation = 0;
   private stopped = false;
   private gaps = 0;
+  /** watched changes whose commit instant the source did not know */
+  private commitMisses = 0;
   private restarts = 0;
   private lastError: string | undefined;
   private resyncing: Promise<void> | undefined;
@@ -95,9 +113,10 @@ export class SecretWatch {
     return this.lastRv;
   }
 
-  /** Gaps reported, stream restarts, and the last stream error (for the run record's diagnostics). */
-  stats(): { gaps: number; restarts: number; lastError?: string } {
-    return this.lastError === undefined ? { gaps: this.gaps, restarts: this.restarts } : { gaps: this.gaps, restarts: this.restarts, lastError: this.lastError };
+  /** Gaps reported, stream restarts, changes without a commit instant (given a source), and the last stream error (for diagnostics). */
+  stats(): { gaps: number; restarts: number; commitMisses: number; lastError?: string } {
+    const base = { gaps: this.gaps, restarts: this.restarts, commitMisses: this.commitMisses };
+    return this.lastError === undefined ? base : { ...base, lastError: this.lastError };
   }
 
   onChange(listener: Listener<SecretChange>): () => void {
@@ -186,6 +205,7 @@ export class SecretWatch {
   /** Lists the namespace; after the initial list, reports a gap and the differences found. */
   private async relist(reason: string): Promise<void> {
     let list: k8s.V1SecretList;
+    const sentAt = nowMs();
     try {
       list = await this.core.listNamespacedSecret({ namespace: this.options.namespace });
     } catch (err) {
@@ -205,7 +225,8 @@ export class SecretWatch {
         this.known.set(name, s);
         this.values.set(name, s.strdata);
       }
-      this.emitChange({ t: nowMs(), type: 'LIST', cause: 'initial-list', synthetic: false, resourceVersion: relistRv, secrets: this.values });
+      const committedAt = this.listedSince(sentAt, relistRv);
+      this.emitChange({ t: nowMs(), ...(committedAt !== undefined ? { committedAt } : {}), type: 'LIST', cause: 'initial-list', synthetic: false, resourceVersion: relistRv, secrets: this.values });
       return;
     }
     this.gaps++;
@@ -233,11 +254,12 @@ export class SecretWatch {
     this.known.set(secret.name, secret);
     this.values.set(secret.name, secret.strdata);
     const t = nowMs();
+    const committedAt = this.commitInstantOf(secret.resourceVersion, synthetic);
     // An ADDED for a name we already hold (a missed delete + create) is still a creation milestone.
     const isCreation = type === 'ADDED' || before === undefined;
     const cause = isCreation ? secret.name : `${secret.name}-modified`;
-    if (isCreation) this.emitEvent({ t, name: secret.name, source: 'secret', detail: detailOf(secret.resourceVersion, synthetic) });
-    this.emitChange({ t, type: isCreation ? 'ADDED' : 'MODIFIED', name: secret.name, cause, synthetic, resourceVersion: secret.resourceVersion, secrets: this.values });
+    if (isCreation) this.emitEvent({ t, name: secret.name, source: 'secret', detail: detailOf(secret.resourceVersion, synthetic, committedAt) });
+    this.emitChange({ t, ...(committedAt !== undefined ? { committedAt } : {}), type: isCreation ? 'ADDED' : 'MODIFIED', name: secret.name, cause, synthetic, resourceVersion: secret.resourceVersion, secrets: this.values });
   }
 
   private applyDeleted(name: string, rv: string | undefined, synthetic: boolean): void {
@@ -245,9 +267,32 @@ export class SecretWatch {
     this.known.delete(name);
     this.values.delete(name);
     const t = nowMs();
+    const committedAt = this.commitInstantOf(rv, synthetic);
     const event = `${name}-deleted`;
-    this.emitEvent({ t, name: event, source: 'secret', detail: detailOf(rv, synthetic) });
-    this.emitChange({ t, type: 'DELETED', name, cause: event, synthetic, resourceVersion: rv, secrets: this.values });
+    this.emitEvent({ t, name: event, source: 'secret', detail: detailOf(rv, synthetic, committedAt) });
+    this.emitChange({ t, ...(committedAt !== undefined ? { committedAt } : {}), type: 'DELETED', name, cause: event, synthetic, resourceVersion: rv, secrets: this.values });
+  }
+
+  /** The commit instant of a watched change; none for a synthetic one, whose real instant and order the gap hid. */
+  private commitInstantOf(rv: string | undefined, synthetic: boolean): number | undefined {
+    const source = this.options.commitInstants;
+    if (!source || synthetic) return undefined;
+    const t = rv === undefined ? undefined : source.instantOf(rv);
+    if (t === undefined) this.commitMisses++;
+    return t;
+  }
+
+  /**
+   * From when the listed state held: the commit that made it (the namespace's newest
+   * secret change at or before the list's version), or, when that was before the list
+   * request was sent, the sending. Every later change commits after the list was served,
+   * so entries stay in commit order.
+   */
+  private listedSince(sentAt: number, listRv: string | undefined): number | undefined {
+    const source = this.options.commitInstants;
+    if (!source || listRv === undefined) return undefined;
+    const last = source.latestAtOrBefore(this.options.namespace, listRv);
+    return last === undefined ? sentAt : Math.max(sentAt, last);
   }
 
   private emitEvent(event: TimelineEvent): void {
@@ -259,8 +304,9 @@ export class SecretWatch {
   }
 }
 
-function detailOf(resourceVersion: string | undefined, synthetic: boolean): Record<string, unknown> {
-  return synthetic ? { resourceVersion, synthetic: true } : { resourceVersion };
+function detailOf(resourceVersion: string | undefined, synthetic: boolean, committedAt: number | undefined): Record<string, unknown> {
+  if (synthetic) return { resourceVersion, synthetic: true };
+  return committedAt === undefined ? { resourceVersion } : { resourceVersion, committedAt };
 }
 
 function toKnown(secret: k8s.V1Secret): KnownSecret {

@@ -13,6 +13,7 @@ import { COMPLETE_EVENT } from '../../common/milestones.js';
 import type { TimelineEvent } from '../../common/record.js';
 import { MILESTONE_SECRETS } from '../../common/secrets.js';
 import type { ClusterHandle } from '../backends/backend.js';
+import { CommitFeedReader } from '../observe/commit-instants.js';
 import { CustodyLedger } from '../observe/custody.js';
 import { FeedObserver } from '../observe/feed.js';
 import { SecretWatch } from '../observe/secret-watch.js';
@@ -38,7 +39,9 @@ function eventsSince(source: Subscribable, since: number): Subscribable {
 export async function startObservation(options: ObservationOptions): Promise<Observation> {
   const { handle, kubeConfig } = options;
   const since = nowMs();
-  const watch = new SecretWatch({ kubeConfig, namespace: handle.names.namespace });
+  // Commit instants where the API server records them (embedded), so exact I1 does not depend on how late the watch is.
+  const commitInstants = handle.secretCommitFeedPath ? new CommitFeedReader(handle.secretCommitFeedPath) : undefined;
+  const watch = new SecretWatch({ kubeConfig, namespace: handle.names.namespace, ...(commitInstants ? { commitInstants } : {}) });
   const secretExists = (name: string) => watch.secrets().has(name);
   const feed = handle.keyFeedPath ? new FeedObserver({ path: handle.keyFeedPath, isAudit: () => secretExists('cluster-rekey-shuffle') }) : undefined;
   const timeline = new Timeline(feed ? 'vault-feed' : 'vault-poll');

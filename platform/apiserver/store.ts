@@ -15,6 +15,7 @@
  * no pods from clients) are not its job: the node agent writes here directly.
  */
 import { randomUUID, randomBytes } from 'node:crypto';
+import { nowMs } from '../../common/clock.js';
 import { builtinResources } from './kinds/index.js';
 import { checkLabels, checkName, normalizeInput } from './object-meta.js';
 import { sameJson, type KubeObject, type ResourceDef } from './resources.js';
@@ -50,6 +51,22 @@ export interface StoreOptions {
    * its cluster's namespace.
    */
   namespaces?: string[];
+  /**
+   * Called inside every commit, before its watch events go out and before the
+   * write returns (commit-feed.ts records secrets' instants for the harness).
+   * A throwing hook is ignored: it must not change what the API answers.
+   */
+  onCommit?: (commit: CommitRecord) => void;
+}
+
+/** One committed change: what the store's watch event says, plus the instant (common/clock.ts nowMs) of the commit. */
+export interface CommitRecord {
+  t: number;
+  rv: string;
+  resource: string;
+  type: WatchEventType;
+  namespace?: string;
+  name: string;
 }
 
 /** The namespace the harness deploys to unless told otherwise (docs/architecture.md, "Names and defaults"). */
@@ -98,8 +115,10 @@ export class ObjectStore {
   private rv = 0;
   /** Versions at or below this are no longer fully covered by history. */
   private compactedRv = 0;
+  private readonly onCommit: StoreOptions['onCommit'];
 
   constructor(options: StoreOptions = {}) {
+    this.onCommit = options.onCommit;
     this.historySize = Math.max(1, options.historySize ?? 2000);
     for (const def of builtinResources) this.registerResource(def);
     for (const ns of new Set(['default', 'kube-system', ...(options.namespaces ?? [DEFAULT_NAMESPACE])])) this.create('namespaces', { metadata: { name: ns } });
@@ -329,6 +348,12 @@ export class ObjectStore {
   // --- internals ---------------------------------------------------------
 
   private record(entry: HistoryEntry): void {
+    const meta = entry.object.metadata;
+    try {
+      this.onCommit?.({ t: nowMs(), rv: String(entry.rv), resource: entry.resource, type: entry.type, ...(meta.namespace ? { namespace: meta.namespace } : {}), name: meta.name });
+    } catch {
+      // an observer's trouble is not the client's
+    }
     this.history.push(entry);
     if (this.history.length > this.historySize) {
       const evicted = this.history.splice(0, this.history.length - this.historySize);
