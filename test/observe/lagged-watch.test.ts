@@ -22,7 +22,7 @@ import { ALL_INVARIANTS } from '../../common/scenario.js';
 import { iterationRequestId } from '../../common/secrets.js';
 import type { ClusterHandle, ManagerChoice } from '../../harness/backends/backend.js';
 import { EmbeddedBackend } from '../../harness/backends/embedded.js';
-import { ClusterDriver } from '../../harness/run/cluster-driver.js';
+import { DeployedClusterDriver } from '../../harness/run/deployed-cluster.js';
 import { runItemsWith, type RunItem, type RunOptions } from '../../harness/run/runner.js';
 import { startDelayProxy, type DelayProxy } from './support/delay-proxy.js';
 
@@ -86,8 +86,8 @@ describe('exact I1 with a harness that sees the API server late (embedded)', fun
     const summary = await runItemsWith([item(id, iteration)], options, {
       open: async () => {
         if (manager.defect) await backend!.redeployManager(manager);
-        const driver = new ClusterDriver(backend!, { ...handle, kubeconfigPath: laggedKubeconfig }, manager);
-        return { driver, close: () => driver.close() };
+        const driver = new DeployedClusterDriver(backend!, { ...handle, kubeconfigPath: laggedKubeconfig }, manager);
+        return { driver, [Symbol.asyncDispose]: () => driver.close() };
       },
     });
     return summary.results[0]!.record;
