@@ -1,5 +1,6 @@
 /**
- * Starts and stops an embedded cluster in a state dir: spawns the
+ * Starts and stops an embedded cluster in a state dir (only a folder it
+ * made or found empty, see state-dir.ts): spawns the
  * control-plane daemon (platform/daemon.ts), waits for its
  * state.json, deploys the Vault double and the manager through the agent
  * API. Stale leftovers of a crashed run (a live daemon, recorded pod process
@@ -21,14 +22,13 @@ import { bundleDir, bundlePodPrograms, podRuntime, programArgs, type PodBundles,
 import { pidAlive, readDaemonPid, readStateFile, stateFile, writeAtomically, type ClusterState, type DaemonConfig } from './agent/state-files.js';
 import { MANAGER_MAIN, managerWorkload, VAULT_MAIN, vaultFeedPath, vaultServerWorkload } from './workloads.js';
 import { parseVaultVersion } from './vault/version.js';
+import { claimStateDir, isStateDir, removeOwnedEntries } from './state-dir.js';
 
 export type { ClusterState } from './agent/state-files.js';
 
 export { REPO_ROOT };
 export const DEFAULT_STATE_DIR = '.rekey-chaos/embedded';
 export const DEFAULT_IP_BASE = '127.42.0';
-/** Everything a cluster writes into its state dir; only these are removed when a stale dir is reused. */
-const STATE_ENTRIES = ['config.json', 'state.json', 'daemon.pid', 'kubeconfig', 'pod-kubeconfig', 'daemon.log', 'pids', 'logs', 'pki', 'vault', 'bundles'];
 
 export interface EmbeddedClusterOptions {
   stateDir?: string;
@@ -120,6 +120,8 @@ function isDaemonProcess(pid: number): boolean {
 export async function stopEmbeddedCluster(stateDir?: string, options: { timeoutMs?: number } = {}): Promise<StopReport> {
   const dir = resolveStateDir(stateDir);
   const report: StopReport = { daemonStopped: false, daemonKilled: false, killedGroups: [] };
+  // A folder without the marker holds no cluster of ours: nothing in it is touched (platform/state-dir.ts).
+  if (!isStateDir(dir)) return report;
   const pid = readDaemonPid(dir) ?? readStateFile(dir)?.pid;
   if (pid !== undefined && pidAlive(pid) && isDaemonProcess(pid)) {
     process.kill(pid, 'SIGTERM');
@@ -149,7 +151,7 @@ async function cleanStale(dir: string, log: (line: string) => void): Promise<Sta
   // state.json or daemon.pid only survive a daemon that did not stop cleanly
   const crashMarks = (['state.json', 'daemon.pid'] as const).filter((f) => fs.existsSync(stateFile(dir, f)));
   const stop = await stopEmbeddedCluster(dir, { timeoutMs: 15_000 });
-  for (const entry of STATE_ENTRIES) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  removeOwnedEntries(dir);
   if (!liveDaemon && stop.killedGroups.length === 0 && crashMarks.length === 0) return undefined;
   const cleanup: StaleCleanup = { killedGroups: stop.killedGroups, ...(liveDaemon ? { daemonPid: pid } : {}) };
   const groups = stop.killedGroups.map((g) => `${g.pod}:${g.pgid}`).join(', ');
@@ -211,7 +213,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
   const fullname = options.fullname ?? 'sva-vault';
   // A bad version is a usage error before anything starts (the workload builder checks it again).
   if (options.vaultVersion !== undefined) parseVaultVersion(options.vaultVersion, 'vaultVersion');
-  fs.mkdirSync(dir, { recursive: true });
+  claimStateDir(dir);
   const cleaned = await cleanStale(dir, log);
   const bundles = await buildBundles(dir, options, log);
   const config: DaemonConfig = { ipBase, nodes: options.nodes ?? DEFAULT_NODES, namespace, fullname, ...(options.backoff ? { backoff: options.backoff } : {}) };
