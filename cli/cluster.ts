@@ -71,6 +71,8 @@ async function upEmbedded(options: UpOptions): Promise<void> {
       stateDir,
       ipBase: options.ipBase,
       log: say,
+      // Only a detached cluster outlives this process; a foreground one dies with it, however it dies.
+      ...(options.detach ? { detached: true } : {}),
       ...(options.vault ? {} : { vault: false }),
       ...(options.manager ? {} : { manager: false }),
       ...(options.defect ? { managerDefect: options.defect } : {}),

@@ -23,6 +23,7 @@ import { pidAlive, readDaemonPid, readStateFile, stateFile, writeAtomically, typ
 import { MANAGER_MAIN, managerWorkload, VAULT_MAIN, vaultFeedPath, vaultServerWorkload } from './workloads.js';
 import { parseVaultVersion } from './vault/version.js';
 import { claimStateDir, isStateDir, removeOwnedEntries } from './state-dir.js';
+import { daemonStdio, holdOwnerLink, ownerArgs } from './owner-link.js';
 
 export type { ClusterState } from './agent/state-files.js';
 
@@ -58,6 +59,12 @@ export interface EmbeddedClusterOptions {
   runtime?: PodRuntime;
   /** the bundle cache (default: REKEY_CHAOS_BUNDLE_CACHE, else <repo>/.rekey-chaos/bundle-cache) */
   bundleCacheDir?: string;
+  /**
+   * Let the cluster outlive this process (`cluster up --detach` only). By
+   * default the calling process owns the cluster: when it exits or is
+   * killed, SIGKILL included, the daemon tears everything down (owner-link.ts).
+   */
+  detached?: boolean;
 }
 
 export interface StaleCleanup {
@@ -172,16 +179,17 @@ function tail(file: string, lines: number): string {
 }
 
 /** Spawns the daemon and resolves with its state once state.json says ready. */
-async function spawnDaemon(dir: string, timeoutMs: number, bundle: string | undefined): Promise<ClusterState> {
+async function spawnDaemon(dir: string, timeoutMs: number, bundle: string | undefined, owned: boolean): Promise<ClusterState> {
   const logFd = fs.openSync(stateFile(dir, 'daemon.log'), 'a');
   // --repo-root: a bundled daemon cannot find the repo (the pods' cwd) from its own location
-  const child = spawn(process.execPath, [...programArgs('daemon', bundle), '--state-dir', dir, '--repo-root', REPO_ROOT], {
+  const child = spawn(process.execPath, [...programArgs('daemon', bundle), '--state-dir', dir, '--repo-root', REPO_ROOT, ...ownerArgs(owned)], {
     cwd: REPO_ROOT,
     detached: true,
-    stdio: ['ignore', logFd, logFd],
+    stdio: daemonStdio(logFd, owned),
   });
   fs.closeSync(logFd);
   child.unref();
+  if (owned) holdOwnerLink(child);
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = signal ?? `exit code ${code}`));
   child.once('error', (err) => (exited = err.message));
@@ -218,7 +226,7 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
   const bundles = await buildBundles(dir, options, log);
   const config: DaemonConfig = { ipBase, nodes: options.nodes ?? DEFAULT_NODES, namespace, fullname, ...(options.backoff ? { backoff: options.backoff } : {}) };
   writeAtomically(stateFile(dir, 'config.json'), JSON.stringify(config, null, 2), 0o644);
-  const state = await spawnDaemon(dir, options.startTimeoutMs ?? 30_000, bundles?.daemon);
+  const state = await spawnDaemon(dir, options.startTimeoutMs ?? 30_000, bundles?.daemon, !options.detached);
   log(`control plane ready: API ${state.apiUrl}, active-service proxy ${state.proxyAddress}, kubeconfig ${state.kubeconfig}`);
   const agent = agentClientFor(state);
   const cluster: EmbeddedCluster = {
