@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { constants } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { agentClientFor, REPO_ROOT, startEmbeddedCluster, stopEmbeddedCluster } from '../../../platform/cluster.js';
@@ -70,7 +71,7 @@ describe('agent: cluster lifecycle leaves no process behind', function () {
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    it(`${signal} to a foreground cluster up tears everything down and exits 0`, async () => {
+    it(`${signal} to a foreground cluster up tears everything down and exits 128+N`, async () => {
       const up = cli(['cluster', 'up', '--state-dir', stateDir, '--ip-base', IP_BASE, '--no-vault', '--no-manager']);
       started.push(up.child);
       await waitFor(() => up.output().includes('running in the foreground'), { timeoutMs: 30_000, what: 'cluster up in the foreground' });
@@ -79,7 +80,7 @@ describe('agent: cluster lifecycle leaves no process behind', function () {
       const marker = newMarker();
       const pods = await withMarkerPods(stateDir, marker);
       up.child.kill(signal);
-      expect(await up.exited, up.output()).to.equal(0);
+      expect(await up.exited, up.output()).to.equal(128 + constants.signals[signal]);
       expect(alive(daemonPid), `daemon ${daemonPid}: ${up.output()}`).to.equal(false);
       for (const pid of pods) expect(alive(pid), `pod process ${pid}`).to.equal(false);
       expect(pidsWithMarker(marker)).to.deep.equal([]);
