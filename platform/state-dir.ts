@@ -101,8 +101,13 @@ export function claimStateDir(dir: string): StateMarker {
     throw new UsageError(`cannot create the state dir ${dir}: ${(err as Error).message}`, { stateDir: dir });
   }
   const marker: StateMarker = { tool: 'rekey-chaos', format: STATE_FORMAT, createdAt: new Date().toISOString(), createdByPid: process.pid };
-  // wx: two harnesses racing for one new folder must not both believe they created it
-  fs.writeFileSync(path.join(dir, STATE_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
+  try {
+    // wx: of two harnesses racing for one new folder, the second takes the first one's marker
+    fs.writeFileSync(path.join(dir, STATE_MARKER), `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o644, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readMarker(dir)!;
+    throw new UsageError(`cannot mark ${dir} as a state dir: ${(err as Error).message}`, { stateDir: dir });
+  }
   return marker;
 }
 

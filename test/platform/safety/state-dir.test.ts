@@ -111,6 +111,19 @@ describe('safety: a state dir is only ever a folder rekey-chaos made', function 
     expect(fs.readFileSync(path.join(dir, 'my-notes.txt'), 'utf8')).to.equal('keep me\n');
   });
 
+  it('a marker this version did not write (another format, not JSON) is refused like no marker', async () => {
+    for (const content of ['{"tool": "rekey-chaos", "format": 99}\n', 'not json\n']) {
+      fs.mkdirSync(path.join(dir, 'vault'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'vault', 'unseal-keys-backup.txt'), 'the only copy\n');
+      fs.writeFileSync(path.join(dir, STATE_MARKER), content);
+      const before = snapshot(dir);
+      const r = await runMain([...UP, '--state-dir', dir]);
+      expect(r.code, r.stdout + r.stderr).to.equal(2);
+      expect(r.stderr).to.contain(`its ${STATE_MARKER} is not one this version of rekey-chaos wrote`);
+      expect(snapshot(dir)).to.deep.equal(before);
+    }
+  });
+
   it('cluster down leaves a folder without the marker alone', async () => {
     usersFolder(dir);
     fs.writeFileSync(path.join(dir, 'state.json'), '{"pid": 1}\n');
