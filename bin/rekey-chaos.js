@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Thin launcher: runs the TypeScript CLI through tsx so `npx rekey-chaos` works from a checkout.
+// It forwards the stop signals to the CLI (which cleans up on each) and exits as the CLI did:
+// its exit code, or 128+N when signal N ended it, as a shell would report it.
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -8,5 +11,9 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 1 : 1)));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
+child.on('error', (err) => {
+  process.stderr.write(`rekey-chaos: cannot start the CLI: ${err.message}\n`);
+  process.exit(3);
+});
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));

@@ -1,11 +1,13 @@
 /**
  * `rekey-chaos cluster up|down|status` (docs/cli.md). The embedded
  * backend is started here directly (platform/cluster.ts) so `up` can
- * stay in the foreground and tear everything down on SIGINT/SIGTERM; kind
+ * stay in the foreground and tear everything down on SIGINT/SIGTERM/SIGHUP
+ * (then exit 128+N); kind
  * goes through the backend factory.
  */
 import type { Command } from 'commander';
 import { EnvironmentError, TimeoutError, UsageError } from '../common/errors.js';
+import { onStopSignals, signalExitCode, type StopSignal } from '../common/stop-signals.js';
 import { readClusterView, waitForVaultUnsealed, type ClusterView } from '../platform/agent/cluster-view.js';
 import { DEFAULT_IP_BASE, readClusterState, resolveStateDir, startEmbeddedCluster, stopEmbeddedCluster, type EmbeddedCluster } from '../platform/cluster.js';
 
@@ -23,22 +25,23 @@ interface UpOptions {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-/** Resolves on SIGINT/SIGTERM and keeps the process alive until then (signal listeners alone do not); cancel() lets go. */
-function waitForStopSignal(): { signal: Promise<NodeJS.Signals>; cancel: () => void } {
+/**
+ * Resolves on the first stop signal (SIGINT, SIGTERM, SIGHUP) and keeps the
+ * process alive until then (signal listeners alone do not); later ones are
+ * ignored while the cluster is torn down. cancel() lets go of everything.
+ */
+function waitForStopSignal(): { signal: Promise<StopSignal>; cancel: () => void } {
   let cancel = () => {};
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
+  const signal = new Promise<StopSignal>((resolve) => {
     const keepAlive = setInterval(() => {}, 1 << 30);
-    const on = (sig: NodeJS.Signals) => {
-      cancel();
+    const stopListening = onStopSignals((sig) => {
+      clearInterval(keepAlive);
       resolve(sig);
-    };
+    });
     cancel = () => {
       clearInterval(keepAlive);
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
+      stopListening();
     };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
   });
   return { signal, cancel };
 }
@@ -71,6 +74,8 @@ async function upEmbedded(options: UpOptions): Promise<void> {
       stateDir,
       ipBase: options.ipBase,
       log: say,
+      // Only a detached cluster outlives this process; a foreground one dies with it, however it dies.
+      ...(options.detach ? { detached: true } : {}),
       ...(options.vault ? {} : { vault: false }),
       ...(options.manager ? {} : { manager: false }),
       ...(options.defect ? { managerDefect: options.defect } : {}),
@@ -88,14 +93,16 @@ async function upEmbedded(options: UpOptions): Promise<void> {
     say(`embedded cluster running in ${stateDir} (stop it with: rekey-chaos cluster down --state-dir ${stateDir})`);
     return;
   }
-  say('running in the foreground; Ctrl-C (SIGINT) or SIGTERM stops the cluster');
+  say('running in the foreground; Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the cluster');
   await stopAndReport(stateDir, await earlySignal.signal);
 }
 
-async function stopAndReport(stateDir: string, why: string): Promise<void> {
+/** Tears the cluster down after a stop signal; the command then exits 128+N, as if the signal had ended it. */
+async function stopAndReport(stateDir: string, why: StopSignal): Promise<void> {
   say(`stopping the embedded cluster (${why})…`);
   const report = await stopEmbeddedCluster(stateDir);
   say(`stopped${report.daemonKilled ? ' (daemon had to be killed)' : ''}${report.killedGroups.length ? `; killed ${report.killedGroups.length} leftover pod process group(s)` : ''}; no process left`);
+  process.exitCode = signalExitCode(why);
 }
 
 async function upKind(options: UpOptions): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * The part of `run`, `replay` and `explore` that turns chosen iterations
  * into runner items and runs them: plans and replay commands, sinks
- * (progress lines, Allure results), `--parallel` clusters, Ctrl-C.
+ * (progress lines, Allure results), `--parallel` clusters, Ctrl-C (and SIGTERM, SIGHUP).
  * Everything that can be wrong with the input is checked before the runner
  * is even loaded, so bad usage exits 2 with nothing run.
  */
@@ -11,6 +11,7 @@ import type { Scenario } from '../common/scenario.js';
 import { UsageError } from '../common/errors.js';
 import { borrowedCluster, type OpenCluster } from '../harness/run/iteration-driver.js';
 import type { RunItem, RunOptions, RunResults } from '../harness/run/runner.js';
+import { onStopSignals } from '../common/stop-signals.js';
 import type { ManagerChoice } from '../harness/backends/backend.js';
 import { displayPath, REPO_ROOT, SCENARIOS_DIR } from '../matrix/catalog.js';
 import { makePlan, REFERENCE_STATUS_RATE_MS, stableJson } from '../matrix/plan.js';
@@ -126,8 +127,7 @@ export async function executeItems(items: RunItem[], opts: ExecOptions): Promise
   const { runItems } = await import('../harness/run/runner.js');
   const { allure, summary } = await commonSinks(opts);
   const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted (SIGINT)'));
-  process.once('SIGINT', onSigint);
+  const stopListening = onStopSignals((sig) => controller.abort(new Error(`interrupted (${sig})`)));
   const lanes = Math.min(opts.parallel, items.length);
   const live = lanes === 1 && wantsLiveDisplay();
   try {
@@ -152,7 +152,7 @@ export async function executeItems(items: RunItem[], opts: ExecOptions): Promise
     else await writeFlushed(last);
     return { exitCode, summaries };
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopListening();
   }
 }
 
@@ -180,8 +180,7 @@ export async function openSession(opts: ExecOptions): Promise<RunnerSession> {
     sinks: [printer, allure, holdFinish(summary)],
   };
   const controller = new AbortController();
-  const onSigint = () => controller.abort(new Error('interrupted (SIGINT)'));
-  process.once('SIGINT', onSigint);
+  const stopListening = onStopSignals((sig) => controller.abort(new Error(`interrupted (${sig})`)));
   return {
     run: (item) =>
       runItemsWith([item], { ...options, signal: controller.signal }, {
@@ -192,7 +191,7 @@ export async function openSession(opts: ExecOptions): Promise<RunnerSession> {
         },
       }),
     close: async () => {
-      process.removeListener('SIGINT', onSigint);
+      stopListening();
       await cluster?.[Symbol.asyncDispose]();
       await summary.runFinished?.();
     },

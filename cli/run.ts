@@ -3,6 +3,7 @@
  * `replay` and `explore`. This module parses and checks options; the work
  * is in run-exec.ts (items, runner, sinks) and matrix/ (catalogue, plans).
  */
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../common/errors.js';
 import type { Backend } from '../common/record.js';
@@ -13,6 +14,7 @@ import { BACKENDS, decodeReplayToken } from '../matrix/replay.js';
 import { expand, parseShardSelector, select, takeShard, type MatrixEntry } from '../matrix/selection.js';
 import { buildItems, checkParallel, dryRunLines, executeItems, type ExecOptions } from './run-exec.js';
 import { checkDefect } from './defect-check.js';
+import { checkStateDir, refuseFile } from '../platform/state-dir.js';
 import { writeFlushed } from './progress.js';
 import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, parseManagerSpec } from '../harness/manager-spec/spec.js';
 
@@ -81,6 +83,11 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   if (flags.ipBase !== undefined) opts.ipBase = flags.ipBase;
   if (extra.seed !== undefined) opts.seed = extra.seed;
   checkParallel(opts.parallel, opts.backend);
+  // A folder rekey-chaos did not make is refused before anything runs (--parallel lanes get subfolders of it).
+  if (opts.backend === 'embedded' && opts.stateDir !== undefined) {
+    if (opts.parallel === 1) checkStateDir(path.resolve(opts.stateDir));
+    else refuseFile(path.resolve(opts.stateDir));
+  }
   return opts;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Starts and stops an embedded cluster in a state dir: spawns the
+ * Starts and stops an embedded cluster in a state dir (only a folder it
+ * made or found empty, see state-dir.ts): spawns the
  * control-plane daemon (platform/daemon.ts), waits for its
  * state.json, deploys the Vault double and the manager through the agent
  * API. Stale leftovers of a crashed run (a live daemon, recorded pod process
@@ -22,14 +23,14 @@ import { bundleDir, bundlePodPrograms, podRuntime, programArgs, type PodBundles,
 import { pidAlive, readDaemonPid, readStateFile, stateFile, writeAtomically, type ClusterState, type DaemonConfig } from './agent/state-files.js';
 import { MANAGER_MAIN, managerWorkload, VAULT_MAIN, vaultFeedPath, vaultServerWorkload } from './workloads.js';
 import { parseVaultVersion } from './vault/version.js';
+import { claimStateDir, isStateDir, removeOwnedEntries } from './state-dir.js';
+import { daemonStdio, holdOwnerLink, ownerArgs } from './owner-link.js';
 
 export type { ClusterState } from './agent/state-files.js';
 
 export { REPO_ROOT };
 export const DEFAULT_STATE_DIR = '.rekey-chaos/embedded';
 export const DEFAULT_IP_BASE = '127.42.0';
-/** Everything a cluster writes into its state dir; only these are removed when a stale dir is reused. */
-const STATE_ENTRIES = ['config.json', 'state.json', 'daemon.pid', 'kubeconfig', 'pod-kubeconfig', 'daemon.log', 'pids', 'logs', 'pki', 'vault', 'bundles', 'pods', 'dns', 'serviceaccount'];
 
 export interface EmbeddedClusterOptions {
   stateDir?: string;
@@ -61,6 +62,12 @@ export interface EmbeddedClusterOptions {
   bundleCacheDir?: string;
   /** how sandboxed pods get their mount namespace (default: bwrap, else unshare as root; neither: EnvironmentError) */
   sandbox?: SandboxToolOptions;
+  /**
+   * Let the cluster outlive this process (`cluster up --detach` only). By
+   * default the calling process owns the cluster: when it exits or is
+   * killed, SIGKILL included, the daemon tears everything down (owner-link.ts).
+   */
+  detached?: boolean;
 }
 
 export interface StaleCleanup {
@@ -123,6 +130,8 @@ function isDaemonProcess(pid: number): boolean {
 export async function stopEmbeddedCluster(stateDir?: string, options: { timeoutMs?: number } = {}): Promise<StopReport> {
   const dir = resolveStateDir(stateDir);
   const report: StopReport = { daemonStopped: false, daemonKilled: false, killedGroups: [] };
+  // A folder without the marker holds no cluster of ours: nothing in it is touched (platform/state-dir.ts).
+  if (!isStateDir(dir)) return report;
   const pid = readDaemonPid(dir) ?? readStateFile(dir)?.pid;
   if (pid !== undefined && pidAlive(pid) && isDaemonProcess(pid)) {
     process.kill(pid, 'SIGTERM');
@@ -152,7 +161,7 @@ async function cleanStale(dir: string, log: (line: string) => void): Promise<Sta
   // state.json or daemon.pid only survive a daemon that did not stop cleanly
   const crashMarks = (['state.json', 'daemon.pid'] as const).filter((f) => fs.existsSync(stateFile(dir, f)));
   const stop = await stopEmbeddedCluster(dir, { timeoutMs: 15_000 });
-  for (const entry of STATE_ENTRIES) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  removeOwnedEntries(dir);
   if (!liveDaemon && stop.killedGroups.length === 0 && crashMarks.length === 0) return undefined;
   const cleanup: StaleCleanup = { killedGroups: stop.killedGroups, ...(liveDaemon ? { daemonPid: pid } : {}) };
   const groups = stop.killedGroups.map((g) => `${g.pod}:${g.pgid}`).join(', ');
@@ -173,16 +182,17 @@ function tail(file: string, lines: number): string {
 }
 
 /** Spawns the daemon and resolves with its state once state.json says ready. */
-async function spawnDaemon(dir: string, timeoutMs: number, bundle: string | undefined): Promise<ClusterState> {
+async function spawnDaemon(dir: string, timeoutMs: number, bundle: string | undefined, owned: boolean): Promise<ClusterState> {
   const logFd = fs.openSync(stateFile(dir, 'daemon.log'), 'a');
   // --repo-root: a bundled daemon cannot find the repo (the pods' cwd) from its own location
-  const child = spawn(process.execPath, [...programArgs('daemon', bundle), '--state-dir', dir, '--repo-root', REPO_ROOT], {
+  const child = spawn(process.execPath, [...programArgs('daemon', bundle), '--state-dir', dir, '--repo-root', REPO_ROOT, ...ownerArgs(owned)], {
     cwd: REPO_ROOT,
     detached: true,
-    stdio: ['ignore', logFd, logFd],
+    stdio: daemonStdio(logFd, owned),
   });
   fs.closeSync(logFd);
   child.unref();
+  if (owned) holdOwnerLink(child);
   let exited: string | undefined;
   child.once('exit', (code, signal) => (exited = signal ?? `exit code ${code}`));
   child.once('error', (err) => (exited = err.message));
@@ -216,12 +226,12 @@ export async function startEmbeddedCluster(options: EmbeddedClusterOptions = {})
   if (options.vaultVersion !== undefined) parseVaultVersion(options.vaultVersion, 'vaultVersion');
   // Before anything starts: a machine that cannot sandbox pods fails here, naming what to install.
   const sandbox = chooseSandbox(options.sandbox);
-  fs.mkdirSync(dir, { recursive: true });
+  claimStateDir(dir);
   const cleaned = await cleanStale(dir, log);
   const bundles = await buildBundles(dir, options, log);
   const config: DaemonConfig = { ipBase, nodes: options.nodes ?? DEFAULT_NODES, namespace, fullname, sandbox, ...(options.backoff ? { backoff: options.backoff } : {}) };
   writeAtomically(stateFile(dir, 'config.json'), JSON.stringify(config, null, 2), 0o644);
-  const state = await spawnDaemon(dir, options.startTimeoutMs ?? 30_000, bundles?.daemon);
+  const state = await spawnDaemon(dir, options.startTimeoutMs ?? 30_000, bundles?.daemon, !options.detached);
   log(`control plane ready: API ${state.apiUrl}, active-service proxy ${state.proxyAddress}, kubeconfig ${state.kubeconfig}`);
   const agent = agentClientFor(state);
   const cluster: EmbeddedCluster = {

@@ -2,13 +2,13 @@
  * The control-plane daemon of the embedded cluster: one process hosting the
  * API server, the node agent and the active-service proxy.
  *
- *   node --import tsx platform/daemon.ts --state-dir DIR [--repo-root DIR]
- *   node --enable-source-maps <stateDir>/bundles/daemon.mjs --state-dir DIR --repo-root DIR
+ *   node --import tsx platform/daemon.ts --state-dir DIR [--repo-root DIR] [--owner-fd 3 --owner-pid PID]
+ *   node --enable-source-maps <stateDir>/bundles/daemon.mjs --state-dir DIR --repo-root DIR [--owner-fd 3 --owner-pid PID]
  *
  * Reads `<stateDir>/config.json`, writes `daemon.pid`, `kubeconfig` (the
  * harness's credential), `pod-kubeconfig` (the pods' credential, their
- * KUBECONFIG) and, once everything serves, `state.json` with ready:true. On SIGTERM/SIGINT it
- * stops every pod (SIGTERM, grace, SIGKILL), closes its servers, removes
+ * KUBECONFIG) and, once everything serves, `state.json` with ready:true. On SIGTERM/SIGINT,
+ * or when its owner's link closes (owner-link.ts: the owner died), it stops every pod (SIGTERM, grace, SIGKILL), closes its servers, removes
  * state.json and daemon.pid, and exits 0.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,6 +32,7 @@ import { verifyInClusterEndpoint } from './agent/in-cluster.js';
 import type { InClusterApi } from './agent/types.js';
 import { ClusterDns } from './dns/cluster-dns.js';
 import type { DnsService } from './dns/hosts-file.js';
+import { ownerFromArgs, watchOwner } from './owner-link.js';
 
 /** The pods' default cwd. Given by the cluster: a bundled daemon does not live in the repo. */
 function repoRootFromArgs(argv: string[]): string {
@@ -108,16 +109,20 @@ async function main(): Promise<void> {
       fs.rmSync(stateFile(stateDir, 'daemon.pid'), { force: true });
       log('daemon: stopped, no pod left');
     })());
-  for (const sig of ['SIGTERM', 'SIGINT'] as const)
-    process.on(sig, () => {
-      void stop(sig).then(
-        () => process.exit(0),
-        (err) => {
-          log(`daemon: error while stopping: ${(err as Error).message}`);
-          process.exit(1);
-        },
-      );
-    });
+  const stopAndExit = (why: string) =>
+    void stop(why).then(
+      () => process.exit(0),
+      (err) => {
+        log(`daemon: error while stopping: ${(err as Error).message}`);
+        process.exit(1);
+      },
+    );
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => stopAndExit(sig));
+  const owner = ownerFromArgs(process.argv.slice(2));
+  if (owner) {
+    log(`daemon: owned by pid ${owner.pid ?? '?'}; everything stops when it exits`);
+    watchOwner(owner, stopAndExit);
+  } else log('daemon: no owner (detached); runs until stopped');
 
   api = await startApiServer({ store, token, podToken, logProvider: agentLogProvider(agent) });
   api.registerExtension(AGENT_API_PREFIX, (req, res, rest) => handleAgentApi(agent, req, res, rest.split('/').filter((s) => s !== '').map(decodeURIComponent)));

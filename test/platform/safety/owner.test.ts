@@ -1,0 +1,94 @@
+/**
+ * A cluster dies with the process that started it, however that process
+ * dies (SIGKILL included): the daemon holds a pipe from its owner and tears
+ * everything down at its end of file. Only `cluster up --detach` outlives
+ * its starter.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { REPO_ROOT, readClusterState, stopEmbeddedCluster } from '../../../platform/cluster.js';
+import { pidAlive } from '../../../platform/agent/state-files.js';
+import { waitFor } from '../../../platform/agent/wait.js';
+import { runMain } from '../../cli/cli-helpers.js';
+import { IP_BASE, processesOf, tempRoot } from './helpers.js';
+
+const HARNESS = path.join(REPO_ROOT, 'test', 'platform', 'safety', 'fixtures', 'owned-cluster.ts');
+const CLI = path.join(REPO_ROOT, 'cli', 'main.ts');
+
+interface Spawned {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function spawnNode(args: string[]): Spawned {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (out += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => out, exited };
+}
+
+/** Waits (deadline) until no process of the state dir is left; returns what is left at the deadline. */
+async function leftAfter(stateDir: string, timeoutMs: number): Promise<Array<{ pid: number; cmdline: string }>> {
+  await waitFor(() => processesOf(stateDir).length === 0 || undefined, { timeoutMs, what: 'every process of the cluster to be gone', pollMs: 100 }).catch(() => undefined);
+  return processesOf(stateDir);
+}
+
+describe('safety: a cluster dies with its owner', function () {
+  this.timeout(180_000);
+  let root: string;
+  let stateDir: string;
+  const started: ChildProcess[] = [];
+
+  beforeEach(() => {
+    root = tempRoot();
+    stateDir = path.join(root, 'state');
+  });
+
+  afterEach(async () => {
+    for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await stopEmbeddedCluster(stateDir);
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  it('SIGKILL of the harness that called startEmbeddedCluster: the daemon, every pod and their children are gone', async () => {
+    const harness = spawnNode([HARNESS, stateDir, IP_BASE]);
+    started.push(harness.child);
+    const daemonPid = await waitFor(
+      () => {
+        if (harness.child.exitCode !== null) throw new Error(`the harness exited early:\n${harness.output()}`);
+        return /READY (\d+)/.exec(harness.output())?.[1];
+      },
+      { timeoutMs: 90_000, what: 'the harness to print READY', pollMs: 50 },
+    ).then(Number);
+    const before = processesOf(stateDir);
+    // the harness, the daemon, 2 pods and a `sleep` in each pod's group: what must all disappear
+    expect(before.map((p) => p.pid), JSON.stringify(before, null, 1)).to.include(daemonPid);
+    expect(before.filter((p) => p.cmdline.startsWith('sleep 1000')), JSON.stringify(before, null, 1)).to.have.length(2);
+    harness.child.kill('SIGKILL');
+    await harness.exited;
+    const left = await leftAfter(stateDir, 15_000);
+    expect(left, `left behind: ${JSON.stringify(left, null, 1)}`).to.deep.equal([]);
+    expect(fs.readFileSync(path.join(stateDir, 'daemon.log'), 'utf8')).to.match(/daemon: stopping \(owner .*gone\)/);
+  });
+
+  it('cluster up --detach outlives its starter: the daemon has no owner and keeps serving', async () => {
+    const up = spawnNode([CLI, 'cluster', 'up', '--detach', '--state-dir', stateDir, '--ip-base', IP_BASE, '--no-vault', '--no-manager']);
+    started.push(up.child);
+    const { code } = await up.exited;
+    expect(code, up.output()).to.equal(0);
+    const state = readClusterState(stateDir);
+    expect(state, 'a cluster still serves from the state dir').to.not.equal(undefined);
+    expect(fs.readFileSync(path.join(stateDir, 'daemon.log'), 'utf8')).to.contain('daemon: no owner');
+    const status = await runMain(['cluster', 'status', '--state-dir', stateDir]);
+    expect(status.code, status.stdout + status.stderr).to.equal(0);
+    expect(pidAlive(state!.pid)).to.equal(true);
+    const down = await runMain(['cluster', 'down', '--state-dir', stateDir]);
+    expect(down.code).to.equal(0);
+    expect(await leftAfter(stateDir, 15_000)).to.deep.equal([]);
+  });
+});
