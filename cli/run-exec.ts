@@ -5,6 +5,7 @@
  * Everything that can be wrong with the input is checked before the runner
  * is even loaded, so bad usage exits 2 with nothing run.
  */
+import { exitCodeForOutcomes } from '../common/exit-code.js';
 import path from 'node:path';
 import type { Backend, Outcome, ResultSink } from '../common/record.js';
 import type { Scenario } from '../common/scenario.js';
@@ -117,7 +118,7 @@ async function commonSinks(opts: ExecOptions): Promise<{ allure: ResultSink; sum
 }
 
 function exitCodeOf(summaries: RunResults[]): 0 | 1 | 3 {
-  return summaries.some((s) => s.exitCode === 1) ? 1 : summaries.some((s) => s.exitCode === 3) ? 3 : 0;
+  return exitCodeForOutcomes(mergeCounts(summaries));
 }
 
 /** Runs the items (split across `parallel` embedded clusters) and returns the exit code. */

@@ -11,8 +11,10 @@
  * server. Each audit that cannot conclude is recorded with its error (the
  * checkers then fail with the reason), never dropped.
  */
-import type { SetAudit } from '../../common/record.js';
-import { parseShard, ROOT_TOKEN_SECRET, shardSecretName, SHARES, THRESHOLD } from '../../common/secrets.js';
+import type { PolicyAudit, SetAudit } from '../../common/record.js';
+import { parseShardStrict } from '../../common/strict-shard.js';
+import { auditPolicyAfter, combinePolicyEvidence } from '../vault-client/policy-audit.js';
+import { ROOT_TOKEN_SECRET, shardSecretName, SHARES, THRESHOLD } from '../../common/secrets.js';
 import { nowMs } from '../../common/clock.js';
 import type { ClusterHandle } from '../backends/backend.js';
 import { auditSet, auditSubsets, rootTokenWorks } from '../vault-client/audit.js';
@@ -26,11 +28,14 @@ export interface AuditInput {
   initialShares: Uint8Array[];
   /** procedure secret name → strdata at the end */
   finalSecrets: ReadonlyMap<string, string>;
+  /** the seal policy read before the request (I9) */
+  policyBefore?: Pick<PolicyAudit, 'before' | 'error'>;
 }
 
 export interface AuditOutput {
   audits: SetAudit[];
   rootTokenWorks?: boolean;
+  policy: PolicyAudit;
 }
 
 /** The active server's client, or undefined when no server answers as active. */
@@ -45,9 +50,10 @@ function finalShares(secrets: ReadonlyMap<string, string>, prefix: 'cluster-key'
   const shares: Uint8Array[] = [];
   for (let i = 0; i < SHARES; i++) {
     const text = secrets.get(shardSecretName(prefix, i));
-    const share = text === undefined ? undefined : parseShard(text);
-    if (!share) return undefined;
-    shares.push(share);
+    // The harness's own strict reader: a shard only a lenient reader accepts is not a usable shard.
+    const parsed = text === undefined ? undefined : parseShardStrict(text);
+    if (!parsed?.ok) return undefined;
+    shares.push(parsed.share);
   }
   return shares;
 }
@@ -56,16 +62,18 @@ export async function auditEndState(handle: VaultAccess, input: AuditInput): Pro
   const client = await activeClient(handle);
   if (!client) {
     const error = 'no active Vault server to audit against';
-    return { audits: [{ t: nowMs(), prefix: 'initial', method: 'rekey-audit', current: false, error }, { t: nowMs(), prefix: 'cluster-key', method: 'rekey-audit', current: false, error }] };
+    const policy = combinePolicyEvidence(input.policyBefore, await auditPolicyAfter(undefined, undefined, undefined));
+    return { audits: [{ t: nowMs(), prefix: 'initial', method: 'rekey-audit', current: false, error }, { t: nowMs(), prefix: 'cluster-key', method: 'rekey-audit', current: false, error }], policy };
   }
   // Sequential: each audit is a rekey attempt on the active server, and Vault runs one at a time.
   const audits: SetAudit[] = [await auditSet(client, 'initial', input.initialShares.slice(0, THRESHOLD))];
   const shares = finalShares(input.finalSecrets, 'cluster-key');
   if (shares) audits.push(await auditSubsets(client, 'cluster-key', shares));
   // (a missing or unreadable cluster-key is I2's finding from the secret list; there is nothing to audit)
+  const policy = combinePolicyEvidence(input.policyBefore, await auditPolicyAfter(client, shares, input.policyBefore?.before?.threshold));
 
   // A missing root token secret is I2's finding; a lookup that fails leaves it unknown, and I4 says it was not checked.
   const token = input.finalSecrets.get(ROOT_TOKEN_SECRET);
   const works = token === undefined ? undefined : await rootTokenWorks(client, token).catch(() => undefined);
-  return { audits, ...(works !== undefined ? { rootTokenWorks: works } : {}) };
+  return { audits, policy, ...(works !== undefined ? { rootTokenWorks: works } : {}) };
 }

@@ -22,7 +22,8 @@ import { checkInvariants, outcomeOf } from '../invariants/index.js';
 import type { AuditResult, InitialState, IterationDriver, Observation, OpenCluster } from './iteration-driver.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
 import { snapshotSet } from '../observe/set-snapshot.js';
-import { auditEndState } from './audits.js';
+import { activeClient, auditEndState } from './audits.js';
+import { auditPolicyBefore } from '../vault-client/policy-audit.js';
 import { startObservation } from './observation.js';
 import { secretValuesOf } from './secret-values.js';
 
@@ -37,6 +38,8 @@ export const MIN_SETTLE_MS = 15_000;
 /** What `initial()` keeps in memory for the audit of the old key (never written). */
 interface InitialSecrets {
   shares: Uint8Array[];
+  /** the seal policy before the request, for I9 */
+  policyBefore?: Awaited<ReturnType<typeof auditPolicyBefore>>;
 }
 
 export class DeployedClusterDriver implements IterationDriver {
@@ -91,7 +94,7 @@ export class DeployedClusterDriver implements IterationDriver {
     const token = secrets.get(ROOT_TOKEN_SECRET);
     if (token) secretValues.push(token);
     const keyFp = keyFingerprint(await combine(shares.slice(0, THRESHOLD)));
-    const secretsKept: InitialSecrets = { shares };
+    const secretsKept: InitialSecrets = { shares, policyBefore: await auditPolicyBefore(await activeClient(this.handle)) };
     return { keyFp, ...(token ? { rootTokenFp: tokenFingerprint(token) } : {}), private: secretsKept, secretValues };
   }
 
@@ -153,10 +156,11 @@ export class DeployedClusterDriver implements IterationDriver {
   async audit(initial: InitialState): Promise<AuditResult> {
     const secrets = await this.secretMap();
     const names = [...secrets.keys()].filter((n) => n.startsWith('cluster-')).sort();
-    const { shares } = initial.private as InitialSecrets;
-    const out = await auditEndState(this.handle, { initialShares: shares, finalSecrets: secrets });
+    const { shares, policyBefore } = initial.private as InitialSecrets;
+    const out = await auditEndState(this.handle, { initialShares: shares, finalSecrets: secrets, ...(policyBefore ? { policyBefore } : {}) });
     return {
       audits: out.audits,
+      policy: out.policy,
       ...(out.rootTokenWorks !== undefined ? { rootTokenWorks: out.rootTokenWorks } : {}),
       secrets: names,
       secretValues: [...secrets].flatMap(([n, v]) => secretValuesOf(n, v)),

@@ -6,6 +6,7 @@
  * iteration of the original test plan (leftover check, request, fault,
  * completion, settle) plus the harness's observation, audits and checks.
  */
+import type { PolicyAudit } from '../../common/record.js';
 import type { CustodyEntry, InvariantResult, KeyInEffect, Outcome, RunRecord, ServerState, ServiceSample, SetAudit } from '../../common/record.js';
 import type { FaultSpec } from '../../common/scenario.js';
 import type { FaultApplication } from '../faults/inject.js';
@@ -40,6 +41,8 @@ export interface AuditResult {
   /** procedure secret names present at the end */
   secrets: string[];
   secretValues: string[];
+  /** I9's evidence: seal policy before and after, and the below-threshold tries */
+  policy?: PolicyAudit;
 }
 
 export type { CollectedLogs };

@@ -5,6 +5,7 @@
  * happens, a record is written with what was observed, so a failed or
  * interrupted iteration keeps its evidence.
  */
+import { managerKindOf } from '../../common/milestones.js';
 import { nowMs } from '../../common/clock.js';
 import { COMPLETE_EVENT } from '../../common/milestones.js';
 import { redact } from '../../common/redact.js';
@@ -62,6 +63,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     plan,
     backend: ctx.backend,
     manager: ctx.manager,
+    ...(managerKindOf(ctx.manager) ? { managerKind: managerKindOf(ctx.manager)! } : {}),
     ...(ctx.defect ? { defect: ctx.defect } : {}),
     startedAt,
     completionAllowanceMs: completionAllowanceMs(ctx.backend, plan, ctx.restartAllowanceMs),
@@ -142,6 +144,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     const audit = await driver.audit(initial);
     secretValues.push(...audit.secretValues);
     record.audits = audit.audits;
+    if (audit.policy) record.policy = audit.policy;
     record.final.secrets = audit.secrets;
     if (audit.rootTokenWorks !== undefined) record.final.rootTokenWorks = audit.rootTokenWorks;
   } catch (err) {

@@ -5,6 +5,8 @@
  * is an `environment-error` outcome (exit 3); after one, the runner tries a
  * fresh deployment once before giving up on the remaining items.
  */
+import { exitCodeForOutcomes } from '../../common/exit-code.js';
+import { managerKindOf } from '../../common/milestones.js';
 import { nowMs } from '../../common/clock.js';
 import { redact } from '../../common/redact.js';
 import type { Outcome, ResultSink, RunRecord } from '../../common/record.js';
@@ -44,15 +46,9 @@ export interface RunnerDeps {
 
 const OUTCOMES: Outcome[] = ['passed', 'failed', 'not-hit', 'timeout', 'environment-error'];
 
-/**
- * 1 when an invariant failed or an iteration timed out (a finding outweighs a
- * broken environment), else 3 when the environment broke, else 0. "Not hit"
- * is reported but is neither a pass nor a failure of the system under test.
- */
+/** The run's exit code: the one policy of common/exit-code.ts (a not-hit iteration is never green). */
 export function exitCodeFor(counts: Record<Outcome, number>): 0 | 1 | 3 {
-  if (counts.failed > 0 || counts.timeout > 0) return 1;
-  if (counts['environment-error'] > 0) return 3;
-  return 0;
+  return exitCodeForOutcomes(counts);
 }
 
 function message(err: unknown): string {
@@ -70,6 +66,7 @@ async function notRunRecord(item: RunItem, options: RunOptions, error: string): 
     plan: item.plan,
     backend: options.backend,
     manager: options.manager.kind,
+    ...(managerKindOf(options.manager.kind) ? { managerKind: managerKindOf(options.manager.kind)! } : {}),
     ...(options.manager.defect ? { defect: options.manager.defect } : {}),
     startedAt: t,
     error,
