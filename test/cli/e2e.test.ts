@@ -65,32 +65,36 @@ describe('cli end to end on the embedded cluster', function () {
     expect(outcomes).to.include('passed');
   });
 
-  let failedReplay = '';
-  let failedRecord: RunRecord | undefined;
+  describe(`with the ${DEFECT} variant`, () => {
+    // The failing run is shared setup: both tests below read it, neither depends on the other.
+    let run: CliResult;
+    before(async () => {
+      run = await runMain(['run', '--family', 'F3', '--iterations', '3', '--defect', DEFECT, ...cluster(), ...results('defect')]);
+    });
 
-  it(`run --family F3 --iterations 3 fails (exit 1) with the ${DEFECT} variant and prints replay commands`, async () => {
-    const r = await runMain(['run', '--family', 'F3', '--iterations', '3', '--defect', DEFECT, ...cluster(), ...results('defect')]);
-    expect(r.code, r.stdout + r.stderr).to.equal(1);
-    const recs = records('defect');
-    expect(recs.map((rec) => rec.outcome)).to.deep.equal(['failed', 'failed', 'failed']);
-    for (const rec of recs) expect(rec.invariants.find((i) => i.id === 'I1')?.status, rec.runId).to.equal('failed');
-    const replays = replayLines(r);
-    expect(replays).to.have.length(3);
-    expect(replays).to.deep.equal(recs.map((rec) => rec.replay));
-    failedRecord = recs[1]!;
-    failedReplay = replays[1]!;
-    expect(decodeReplayToken(failedReplay)).to.include({ scenario: 'F3', iteration: failedRecord.plan.iteration, defect: DEFECT });
-  });
+    it('run --family F3 --iterations 3 fails (exit 1) and prints replay commands', () => {
+      expect(run.code, run.stdout + run.stderr).to.equal(1);
+      const recs = records('defect');
+      expect(recs.map((rec) => rec.outcome)).to.deep.equal(['failed', 'failed', 'failed']);
+      for (const rec of recs) expect(rec.invariants.find((i) => i.id === 'I1')?.status, rec.runId).to.equal('failed');
+      const replays = replayLines(run);
+      expect(replays).to.have.length(3);
+      expect(replays).to.deep.equal(recs.map((rec) => rec.replay));
+      expect(decodeReplayToken(replays[1]!)).to.include({ scenario: 'F3', iteration: recs[1]!.plan.iteration, defect: DEFECT });
+    });
 
-  it('the printed replay command reproduces the same plan JSON and the same verdict', async function () {
-    if (!failedRecord) this.skip();
-    const r = await runCli(['replay', failedReplay, ...cluster(), ...results('replay')]); // the real binary: exit 1 end to end
-    expect(r.code, r.stdout + r.stderr).to.equal(1);
-    const [rec] = records('replay');
-    expect(JSON.stringify(rec!.plan)).to.equal(JSON.stringify(failedRecord!.plan));
-    expect(rec!.outcome).to.equal('failed');
-    const failedIds = (x: RunRecord) => x.invariants.filter((i) => i.status === 'failed').map((i) => i.id);
-    expect(failedIds(rec!)).to.deep.equal(failedIds(failedRecord!));
+    it('the printed replay command reproduces the same plan JSON and the same verdict', async () => {
+      const failedRecord = records('defect')[1]!;
+      const failedReplay = replayLines(run).find((line) => line === failedRecord.replay);
+      expect(failedReplay, run.stdout).to.be.a('string');
+      const r = await runCli(['replay', failedReplay!, ...cluster(), ...results('replay')]); // the real binary: exit 1 end to end
+      expect(r.code, r.stdout + r.stderr).to.equal(1);
+      const [rec] = records('replay');
+      expect(JSON.stringify(rec!.plan)).to.equal(JSON.stringify(failedRecord.plan));
+      expect(rec!.outcome).to.equal('failed');
+      const failedIds = (x: RunRecord) => x.invariants.filter((i) => i.status === 'failed').map((i) => i.id);
+      expect(failedIds(rec!)).to.deep.equal(failedIds(failedRecord));
+    });
   });
 
   it('explore finds and shrinks a failure of the broken variant, and the saved regression file replays it', async () => {
