@@ -55,8 +55,11 @@ export interface ImportEdge {
   from: string;
   to: string;
   line: number;
+  /** `import type … from` / `export type … from`: erased at compile time, so no runtime edge */
+  typeOnly: boolean;
 }
 
+const TYPE_ONLY_RE = /\b(?:import|export)\s+type\s[^;]*?from\s*(['"])(\.{1,2}\/[^'"]+)\1/g;
 const IMPORT_RE = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(['"])(\.{1,2}\/[^'"]+)\1/g;
 
 function sourceFiles(root: string, dir = ''): string[] {
@@ -76,10 +79,11 @@ export function importEdges(root: string): { files: string[]; edges: ImportEdge[
   const edges: ImportEdge[] = [];
   for (const from of files) {
     const text = readFileSync(path.join(root, from), 'utf8');
+    const typeOnlyEnds = new Set([...text.matchAll(TYPE_ONLY_RE)].map((m) => m.index! + m[0].length));
     for (const m of text.matchAll(IMPORT_RE)) {
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(from), m[2]!)).replace(/\.js$/, '.ts');
       const line = text.slice(0, m.index).split('\n').length;
-      edges.push({ from, to: target, line });
+      edges.push({ from, to: target, line, typeOnly: typeOnlyEnds.has(m.index! + m[0].length) });
     }
   }
   return { files, edges };
@@ -96,10 +100,13 @@ export function ruleViolations(edges: readonly ImportEdge[]): string[] {
   return out;
 }
 
-/** Import cycles between files (Tarjan's strongly connected components of size > 1, or a self-import). */
+/**
+ * Import cycles between files at run time (Tarjan's strongly connected components of size > 1, or a
+ * self-import). Type-only imports are left out: they are erased, so they order no module loading.
+ */
 export function importCycles(files: readonly string[], edges: readonly ImportEdge[]): string[][] {
   const next = new Map<string, string[]>(files.map((f) => [f, []]));
-  for (const e of edges) next.get(e.from)?.push(e.to);
+  for (const e of edges) if (!e.typeOnly) next.get(e.from)?.push(e.to);
   let counter = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();
