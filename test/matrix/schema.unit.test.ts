@@ -75,7 +75,7 @@ describe('matrix: scenario schema', () => {
     expect(s.manager).to.deep.equal({ statusRateMs: 100 });
     const minimal = parseScenarioText('m.yaml', 'id: m\nfamily: regression\nfaults:\n  - trigger: {after: vault-rotated, offset: 0.5}\n    kind: node-loss\n    targets: [node:worker-0]\n    down: 20\n');
     expect(minimal.faults[0]).to.deep.equal({ trigger: { after: 'vault-rotated', offsetS: 0.5 }, fault: { kind: 'node-loss', targets: ['node:worker-0'], downS: 20 } });
-    expect([minimal.iterations, minimal.settleS, minimal.invariants.length]).to.deep.equal([1, 30, 7]);
+    expect([minimal.iterations, minimal.settleS, minimal.invariants.length]).to.deep.equal([1, 30, 10]);
   });
 
   it('checks node targets against the scenario\'s own node list', () => {
