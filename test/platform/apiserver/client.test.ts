@@ -1,18 +1,8 @@
 import { expect } from 'chai';
 import { ApiException, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
-import { startFixture, type Fixture } from './fixture.js';
+import { apiException, startFixture, statusOf as body, type Fixture } from './fixture.js';
 
-async function apiException(p: Promise<unknown>): Promise<ApiException<any>> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiException) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiException');
-}
 
-const body = (e: ApiException<any>) => (typeof e.body === 'string' ? JSON.parse(e.body) : e.body);
 
 describe('apiserver via @kubernetes/client-node', () => {
   let fx: Fixture;

@@ -1,4 +1,5 @@
 /** Starts a store + API server + kubeconfig for one suite; `stop()` tears everything down. */
+import { ApiException } from '@kubernetes/client-node';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -103,3 +104,17 @@ export function kubectlFor(fx: Fixture, kubectlPath: string) {
       ...(options.input !== undefined ? { input: options.input } : {}),
     });
 }
+
+/** The ApiException a client-node call rejects with (any other rejection, or none, fails the test). */
+export async function apiException(p: Promise<unknown>): Promise<ApiException<any>> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ApiException) return e;
+    throw e;
+  }
+  throw new Error('expected an ApiException');
+}
+
+/** The Status object an ApiException carries. */
+export const statusOf = (e: ApiException<any>) => (typeof e.body === 'string' ? JSON.parse(e.body) : e.body);

@@ -6,19 +6,9 @@
  */
 import { expect } from 'chai';
 import { ApiException, CoreV1Api, RbacAuthorizationV1Api, Watch, type KubernetesObject, type V1Namespace } from '@kubernetes/client-node';
-import { startFixture, waitFor, type Fixture } from './fixture.js';
+import { apiException, startFixture, statusOf, waitFor, type Fixture } from './fixture.js';
 
-async function apiException(p: Promise<unknown>): Promise<ApiException<any>> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ApiException) return e;
-    throw e;
-  }
-  throw new Error('expected an ApiException');
-}
 
-const statusOf = (e: ApiException<any>) => (typeof e.body === 'string' ? JSON.parse(e.body) : e.body);
 
 describe('apiserver resources: configmaps, services, claims, accounts, namespaces, RBAC', () => {
   let fx: Fixture;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { waitFor } from '../../../platform/agent/wait.js';
 
 export const IP_BASE = '127.54.0';
 
@@ -49,4 +50,10 @@ export function processesOf(stateDir: string): Array<{ pid: number; cmdline: str
     }
   }
   return out;
+}
+
+/** Waits (deadline) until no process of the state dir is left; returns what is left at the deadline. */
+export async function leftAfter(stateDir: string, timeoutMs: number): Promise<Array<{ pid: number; cmdline: string }>> {
+  await waitFor(() => processesOf(stateDir).length === 0 || undefined, { timeoutMs, what: 'every process of the cluster to be gone', pollMs: 100 }).catch(() => undefined);
+  return processesOf(stateDir);
 }

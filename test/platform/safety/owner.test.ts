@@ -12,7 +12,7 @@ import { REPO_ROOT, readClusterState, stopEmbeddedCluster } from '../../../platf
 import { pidAlive } from '../../../platform/agent/state-files.js';
 import { waitFor } from '../../../platform/agent/wait.js';
 import { runMain } from '../../cli/cli-helpers.js';
-import { IP_BASE, processesOf, tempRoot } from './helpers.js';
+import { IP_BASE, leftAfter, processesOf, tempRoot } from './helpers.js';
 
 const HARNESS = path.join(REPO_ROOT, 'test', 'platform', 'safety', 'fixtures', 'owned-cluster.ts');
 const CLI = path.join(REPO_ROOT, 'cli', 'main.ts');
@@ -30,12 +30,6 @@ function spawnNode(args: string[]): Spawned {
   child.stderr!.on('data', (c) => (out += c));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return { child, output: () => out, exited };
-}
-
-/** Waits (deadline) until no process of the state dir is left; returns what is left at the deadline. */
-async function leftAfter(stateDir: string, timeoutMs: number): Promise<Array<{ pid: number; cmdline: string }>> {
-  await waitFor(() => processesOf(stateDir).length === 0 || undefined, { timeoutMs, what: 'every process of the cluster to be gone', pollMs: 100 }).catch(() => undefined);
-  return processesOf(stateDir);
 }
 
 describe('safety: a cluster dies with its owner', function () {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { REPO_ROOT, stopEmbeddedCluster } from '../../../platform/cluster.js';
 import { waitFor } from '../../../platform/agent/wait.js';
-import { IP_BASE, processesOf, tempRoot } from './helpers.js';
+import { IP_BASE, leftAfter, processesOf, tempRoot } from './helpers.js';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'rekey-chaos.js');
 
@@ -45,11 +45,6 @@ function childrenOf(pid: number): number[] {
     }
   }
   return out;
-}
-
-async function leftAfter(stateDir: string, timeoutMs: number): Promise<Array<{ pid: number; cmdline: string }>> {
-  await waitFor(() => processesOf(stateDir).length === 0 || undefined, { timeoutMs, what: 'every process of the cluster to be gone', pollMs: 100 }).catch(() => undefined);
-  return processesOf(stateDir);
 }
 
 describe('safety: the rekey-chaos binary and signals', function () {

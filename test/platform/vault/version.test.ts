@@ -6,20 +6,17 @@
  * embedded API server.
  */
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../../../common/errors.js';
-import { writeKubeconfig } from '../../../platform/apiserver/kubeconfig.js';
-import { startApiServer, type ApiServer } from '../../../platform/apiserver/server.js';
 import { ObjectStore } from '../../../platform/apiserver/store.js';
 import { startEmbeddedCluster } from '../../../platform/cluster.js';
 import { parseVaultVersion, VAULT_VERSION } from '../../../platform/vault/version.js';
 import { vaultServerWorkload } from '../../../platform/workloads.js';
 import { waitFor } from './support/client.js';
 import { DoubleCluster, FAST_OPTIONS } from './support/double-cluster.js';
+import { startPodsApi, type PodsApi } from './support/pods-api.js';
 
 function thrown(fn: () => unknown): unknown {
   try {
@@ -63,33 +60,19 @@ describe('vault double: the reported version', function () {
 
   describe('servers started with VAULT_DOUBLE_VERSION=1.15.2', () => {
     const store = new ObjectStore();
-    let api: ApiServer | undefined;
+    let podsApi: PodsApi | undefined;
     let cluster: DoubleCluster | undefined;
-    let dir = '';
 
     before(async () => {
-      const apiToken = randomBytes(16).toString('hex');
-      api = await startApiServer({ store, token: apiToken });
-      dir = await mkdtemp(join(tmpdir(), 'rekey-chaos-vault-version-'));
-      const kubeconfig = join(dir, 'kubeconfig');
-      await writeKubeconfig(kubeconfig, { server: api.url, token: apiToken, namespace: 'vault', caPem: api.caPem });
-      for (let i = 0; i < 3; i++) {
-        store.create('pods', {
-          apiVersion: 'v1',
-          kind: 'Pod',
-          metadata: { name: `sva-vault-${i}`, namespace: 'vault', labels: { 'app.kubernetes.io/name': 'vault', component: 'server' } },
-          spec: { nodeName: `node-${i}`, containers: [{ name: 'vault', image: 'vault-double' }] },
-          status: { phase: 'Running', podIP: `127.44.0.${10 + i}` },
-        });
-      }
+      podsApi = await startPodsApi(store, '127.44.0', { 'app.kubernetes.io/name': 'vault', component: 'server' });
+      const kubeconfig = podsApi.kubeconfig;
       cluster = new DoubleCluster({ ipBase: '127.44.0', options: FAST_OPTIONS, kubeconfig, env: { VAULT_DOUBLE_VERSION: '1.15.2' } });
       await cluster.setup();
     });
 
     after(async () => {
       await cluster?.stop();
-      await api?.close();
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await podsApi?.close();
     });
 
     it('health, seal-status and the vault-version label all report it', async () => {
