@@ -4,11 +4,10 @@
  * and values.
  */
 import { apiVersionOf, type KubeObject, type ResourceDef } from './resources.js';
+import { LABEL_KEY_RE, LABEL_VALUE_RE } from './selectors.js';
 import { badRequest, invalid } from './status.js';
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 /** A deep copy of `input` as an object of `def`, with kind and apiVersion set. */
 export function normalizeInput(def: ResourceDef, input: unknown): KubeObject {

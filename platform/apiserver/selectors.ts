@@ -17,16 +17,18 @@ export interface LabelSelector {
 }
 
 // Qualified name: optional DNS prefix + '/' + name of up to 63 chars.
-const KEY_RE = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+/** Kubernetes' label key syntax (optional DNS-subdomain prefix, then a name); shared with metadata validation. */
+export const LABEL_KEY_RE = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+/** Kubernetes' label value syntax (empty allowed). */
+export const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
 function checkKey(key: string, whole: string): string {
-  if (!KEY_RE.test(key)) throw badRequest(`unable to parse requirement: invalid label key "${key}" in selector "${whole}"`);
+  if (!LABEL_KEY_RE.test(key)) throw badRequest(`unable to parse requirement: invalid label key "${key}" in selector "${whole}"`);
   return key;
 }
 
 function checkValue(value: string, whole: string): string {
-  if (!VALUE_RE.test(value)) throw badRequest(`unable to parse requirement: invalid label value "${value}" in selector "${whole}"`);
+  if (!LABEL_VALUE_RE.test(value)) throw badRequest(`unable to parse requirement: invalid label value "${value}" in selector "${whole}"`);
   return value;
 }
 

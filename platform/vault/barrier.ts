@@ -8,7 +8,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { keyFingerprint } from '../../common/fingerprint.js';
 import type { VaultCore } from './core.js';
 import { newKey, seal, splitKey } from './keys.js';
-import { processAlive, type KeyGeneration } from './store.js';
+import { pidAlive } from '../../common/process.js';
+import type { KeyGeneration } from './store.js';
 
 export interface NewKeyMaterial {
   unsealKey: Buffer;
@@ -54,7 +55,7 @@ export async function rotate(core: VaultCore, generation: KeyGeneration): Promis
     core.announceRotation(next, generation);
     const now = Date.now();
     for (const [pod, m] of Object.entries(core.store.members())) {
-      const live = pod === core.pod || (m.unsealed && processAlive(m.pid) && now - m.heartbeatAt <= liveWithinMs);
+      const live = pod === core.pod || (m.unsealed && pidAlive(m.pid) && now - m.heartbeatAt <= liveWithinMs);
       if (live) core.store.writeMember(pod, { ...m, syncedGeneration: next });
     }
     return next;

@@ -5,7 +5,7 @@
 import type { VaultCore } from './core.js';
 import { VaultApiError, permissionDenied, sealedError } from './errors.js';
 import type { ApiReply, ApiRequest } from './http.js';
-import { processAlive } from './store.js';
+import { pidAlive } from '../../common/process.js';
 import { revokeToken, tokenValid } from './tokens.js';
 
 const BUILD_DATE = '2023-12-18T17:37:17Z';
@@ -126,7 +126,7 @@ export function haStatus(core: VaultCore, req: ApiRequest): ApiReply {
   requireToken(core, req);
   const now = Date.now();
   const nodes = Object.entries(core.store.members())
-    .filter(([pod, m]) => pod === core.pod || (m.unsealed && processAlive(m.pid) && now - m.heartbeatAt <= core.options.electionMs))
+    .filter(([pod, m]) => pod === core.pod || (m.unsealed && pidAlive(m.pid) && now - m.heartbeatAt <= core.options.electionMs))
     .map(([pod, m]) => {
       const self = pod === core.pod;
       const address = self ? core.address : m.address;

@@ -5,6 +5,7 @@
  * lease, a rotation) is atomic across processes. Only durable state lives
  * here; seal state and operation progress stay in each process's memory.
  */
+import { pidAlive } from '../../common/process.js';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { delay } from '../../common/clock.js';
@@ -104,7 +105,7 @@ export class SharedStore {
     try {
       const holder = Number(readFileSync(lockPath, 'utf8'));
       const age = Date.now() - statSync(lockPath).mtimeMs;
-      if (age > LOCK_STALE_MS || (holder > 0 && !processAlive(holder))) rmSync(lockPath, { force: true });
+      if (age > LOCK_STALE_MS || (holder > 0 && !pidAlive(holder))) rmSync(lockPath, { force: true });
     } catch {
       // Vanished or half-written between our attempts: just retry.
     }
@@ -157,11 +158,3 @@ function readdirJson(dir: string): string[] {
   }
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
