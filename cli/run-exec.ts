@@ -117,10 +117,6 @@ async function commonSinks(opts: ExecOptions): Promise<{ allure: ResultSink; sum
   return { allure: createAllureSink({ resultsDir: dirs.resultsDir }), summary: createSummarySink({ outDir: dirs.summaryDir, print: (t) => out.write(t) }) };
 }
 
-function exitCodeOf(summaries: RunResults[]): 0 | 1 | 3 {
-  return exitCodeForOutcomes(mergeCounts(summaries));
-}
-
 /** Runs the items (split across `parallel` embedded clusters) and returns the exit code. */
 export async function executeItems(items: RunItem[], opts: ExecOptions): Promise<{ exitCode: number; summaries: RunResults[] }> {
   checkParallel(opts.parallel, opts.backend);
@@ -147,7 +143,7 @@ export async function executeItems(items: RunItem[], opts: ExecOptions): Promise
       }),
     );
     await summary.runFinished?.();
-    const exitCode = exitCodeOf(summaries);
+    const exitCode = exitCodeForOutcomes(mergeCounts(summaries));
     const last = `${summaryLine(mergeCounts(summaries))}  (exit ${exitCode}; results in ${displayPath(outputDirs(opts.outDir).resultsDir)})\n`;
     if (opts.out) opts.out.write(last);
     else await writeFlushed(last);

@@ -46,11 +46,6 @@ export interface RunnerDeps {
 
 const OUTCOMES: Outcome[] = ['passed', 'failed', 'not-hit', 'timeout', 'environment-error'];
 
-/** The run's exit code: the one policy of common/exit-code.ts (a not-hit iteration is never green). */
-export function exitCodeFor(counts: Record<Outcome, number>): 0 | 1 | 3 {
-  return exitCodeForOutcomes(counts);
-}
-
 function message(err: unknown): string {
   return redact(err instanceof Error ? err.message : String(err));
 }
@@ -156,7 +151,7 @@ export async function runItemsWith(items: RunItem[], options: RunOptions, deps: 
     options.signal?.removeEventListener('abort', onAbort);
     for (const sink of options.sinks) await sink.runFinished?.();
   }
-  return { results, counts, exitCode: exitCodeFor(counts) };
+  return { results, counts, exitCode: exitCodeForOutcomes(counts) };
 }
 
 export function runItems(items: RunItem[], options: RunOptions): Promise<RunResults> {
