@@ -20,6 +20,16 @@ export interface TimelineEvent {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * When the event happened, as far as the record knows: a secret event's commit instant on the API
+ * server (`detail.committedAt`, where the backend records one) rather than when the harness received
+ * it, so a late watch cannot reorder secret events against the Vault double's feed. Both are nowMs().
+ */
+export function eventInstant(e: Pick<TimelineEvent, 't' | 'detail'>): number {
+  const committedAt = e.detail?.['committedAt'];
+  return typeof committedAt === 'number' ? committedAt : e.t;
+}
+
 export type SetState = 'absent' | 'partial' | 'complete';
 
 export interface SetSnapshot {

@@ -11,7 +11,7 @@
  * short audit rekey or stamp an inferred event late, so without the feed
  * only the secret milestones are judged.
  */
-import type { InvariantResult, RunRecord, TimelineEvent } from '../../common/record.js';
+import { eventInstant, type InvariantResult, type RunRecord, type TimelineEvent } from '../../common/record.js';
 import { isVaultEvent, managerKindOf, PROCEDURE_MILESTONES, type ManagerKind } from '../../common/milestones.js';
 import { failed, passed, skipped } from './evidence.js';
 import { isFaultFree } from './i6-clean-log.js';
@@ -21,13 +21,13 @@ export type ConformanceProblem =
   | { kind: 'out-of-order'; milestone: string; after: string; t: number; afterT: number };
 
 /**
- * Walks the required milestones through the events (in time order): each
+ * Walks the required milestones through the events (in the order they happened, eventInstant): each
  * must occur after the one before it. Returns the first problem, or
  * undefined with the number of milestones matched. Extra events (a
  * cancelled rekey, an active change) are ignored.
  */
-export function findConformanceProblem(events: readonly Pick<TimelineEvent, 'name' | 't'>[], required: readonly string[]): { problem?: ConformanceProblem; matched: number } {
-  const ordered = [...events].sort((a, b) => a.t - b.t);
+export function findConformanceProblem(events: readonly Pick<TimelineEvent, 'name' | 't' | 'detail'>[], required: readonly string[]): { problem?: ConformanceProblem; matched: number } {
+  const ordered = [...events].map((e) => ({ name: e.name, t: eventInstant(e) })).sort((a, b) => a.t - b.t);
   let cursor = -1;
   let previous: { name: string; t: number } | undefined;
   for (const [n, milestone] of required.entries()) {

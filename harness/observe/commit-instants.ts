@@ -28,6 +28,8 @@ interface Commit {
   t: number;
   rv: number;
   namespace: string | undefined;
+  name: string | undefined;
+  type: string | undefined;
 }
 
 export class CommitFeedReader implements CommitInstantSource {
@@ -53,6 +55,20 @@ export class CommitFeedReader implements CommitInstantSource {
       if (c.rv <= rv && c.namespace === namespace) return c.t;
     }
     return undefined;
+  }
+
+  /**
+   * Whether the secret existed at instant `t` by the commits (its last create/update/delete at or
+   * before `t`). Answers for a moment the watch may not have delivered yet: the API server writes
+   * each line at commit, so every commit before `t` is in the file once something stamped `t` is seen.
+   */
+  existedAt(namespace: string, name: string, t: number): boolean {
+    this.catchUp();
+    for (let i = this.commits.length - 1; i >= 0; i--) {
+      const c = this.commits[i]!;
+      if (c.t <= t && c.namespace === namespace && c.name === name) return c.type !== 'DELETED';
+    }
+    return false;
   }
 
   /** Reads what the file has gained since the last read; a shorter file is a new API server's feed, read afresh. */
@@ -88,12 +104,13 @@ export class CommitFeedReader implements CommitInstantSource {
       this.badLines++;
       return;
     }
-    const { t, rv, namespace } = (parsed ?? {}) as { t?: unknown; rv?: unknown; namespace?: unknown };
+    const { t, rv, namespace, name, type } = (parsed ?? {}) as { t?: unknown; rv?: unknown; namespace?: unknown; name?: unknown; type?: unknown };
     if (typeof t !== 'number' || typeof rv !== 'string' || !/^\d+$/.test(rv)) {
       this.badLines++;
       return;
     }
-    const commit: Commit = { t, rv: Number(rv), namespace: typeof namespace === 'string' ? namespace : undefined };
+    const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+    const commit: Commit = { t, rv: Number(rv), namespace: text(namespace), name: text(name), type: text(type) };
     this.byRv.set(rv, commit);
     this.commits.push(commit);
   }

@@ -5,15 +5,16 @@
  *
  * The double cannot know whether a rekey is the manager's audit; the
  * procedure can: a rekey begun while `cluster-rekey-shuffle` exists is an
- * audit (`isAudit`, answered from the secret watch).
+ * audit (`isAudit(t)`, asked for the instant the rekey began: from the API
+ * server's commit feed where there is one, so a late watch cannot misname it).
  */
 import type { KeyInEffect, TimelineEvent } from '../../common/record.js';
 import { FeedTailer, type FeedLine } from './feed-tailer.js';
 
 export interface FeedObserverOptions {
   path: string;
-  /** true while a rekey started now would be an audit (cluster-rekey-shuffle exists) */
-  isAudit: () => boolean;
+  /** true when a rekey started at instant t is an audit (cluster-rekey-shuffle existed then) */
+  isAudit: (t: number) => boolean;
   pollMs?: number;
 }
 
@@ -26,7 +27,7 @@ export class FeedInterpreter {
   private rekeyRunning = false;
   private active: string | undefined;
 
-  constructor(private readonly isAudit: () => boolean) {}
+  constructor(private readonly isAudit: (t: number) => boolean) {}
 
   keyHistory(): KeyInEffect[] {
     return this.keys.map((k) => ({ ...k, ...(k.servers ? { servers: { ...k.servers } } : {}) }));
@@ -47,7 +48,7 @@ export class FeedInterpreter {
         return [];
       case 'rekey-started':
         this.rekeyRunning = true;
-        this.rekeyIsAudit = this.isAudit();
+        this.rekeyIsAudit = this.isAudit(line.t);
         return at(this.rekeyIsAudit ? 'vault-audit-started' : 'vault-rekey-started');
       case 'rekey-progress': {
         const progress = Number(line.progress);

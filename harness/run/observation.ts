@@ -43,7 +43,11 @@ export async function startObservation(options: ObservationOptions): Promise<Obs
   const commitInstants = handle.secretCommitFeedPath ? new CommitFeedReader(handle.secretCommitFeedPath) : undefined;
   const watch = new SecretWatch({ kubeConfig, namespace: handle.names.namespace, ...(commitInstants ? { commitInstants } : {}) });
   const secretExists = (name: string) => watch.secrets().has(name);
-  const feed = handle.keyFeedPath ? new FeedObserver({ path: handle.keyFeedPath, isAudit: () => secretExists('cluster-rekey-shuffle') }) : undefined;
+  // Whether a rekey the feed reports is the audit: by commit instants where the API server records them
+  // (the watch may lag the feed), else by what the watch has seen.
+  const shuffleExisted = (t: number) =>
+    commitInstants ? commitInstants.existedAt(handle.names.namespace, 'cluster-rekey-shuffle', t) : secretExists('cluster-rekey-shuffle');
+  const feed = handle.keyFeedPath ? new FeedObserver({ path: handle.keyFeedPath, isAudit: shuffleExisted }) : undefined;
   const timeline = new Timeline(feed ? 'vault-feed' : 'vault-poll');
   const poller = new VaultPoller({
     endpoints: () => handle.vaultEndpoints(),

@@ -94,6 +94,20 @@ describe('I8 procedure conformance', () => {
     expect(findConformanceProblem([], ['a']).problem).to.deep.equal({ kind: 'missing', milestone: 'a' });
   });
 
+  it('orders secret events by their commit instant, so a watch 500 ms late reorders nothing', () => {
+    // The feed says auth completed at 100; the secret was committed at 110 but received at 610,
+    // after a later audit's auth-complete at 400: by receive time it would be out of order.
+    const events = [
+      { name: 'vault-auth-complete', t: 100 },
+      { name: 'vault-auth-complete', t: 400 },
+      { name: 'cluster-rekey-0', t: 610, detail: { committedAt: 110 } },
+      { name: 'cluster-rekey-audit', t: 900, detail: { committedAt: 420 } },
+    ];
+    expect(findConformanceProblem(events, ['vault-auth-complete', 'cluster-rekey-0', 'vault-auth-complete', 'cluster-rekey-audit']).problem).to.equal(undefined);
+    const received = events.map(({ name, t }) => ({ name, t }));
+    expect(findConformanceProblem(received, ['vault-auth-complete', 'cluster-rekey-0', 'vault-auth-complete', 'cluster-rekey-audit']).problem).to.not.equal(undefined);
+  });
+
   it('the table has a list for every kind, each a valid milestone sequence; specs map to kinds', () => {
     for (const list of Object.values(PROCEDURE_MILESTONES)) expect(list.length).to.equal(expectedRekeySequence().length - 1);
     expect(managerKindOf('reference')).to.equal('reference');

@@ -121,4 +121,16 @@ describe('observe/commit-instants reader', () => {
     expect(reader.latestAtOrBefore('vault', '1')).to.equal(3000);
     expect(reader.instantOf('12')).to.equal(undefined);
   });
+
+  it('existedAt: whether a secret existed at an instant, by its last commit at or before it', async () => {
+    const path = join(dir, 'commits.jsonl');
+    const commit = (t: number, rv: number, type: string, name: string) => JSON.stringify({ t, rv: String(rv), type, resource: 'secrets', namespace: 'vault', name }) + '\n';
+    await writeFile(path, commit(100, 1, 'ADDED', 'cluster-rekey-shuffle') + commit(200, 2, 'DELETED', 'cluster-rekey-shuffle') + commit(300, 3, 'ADDED', 'other'));
+    const reader = new CommitFeedReader(path);
+    expect(reader.existedAt('vault', 'cluster-rekey-shuffle', 99)).to.equal(false);
+    expect(reader.existedAt('vault', 'cluster-rekey-shuffle', 100)).to.equal(true);
+    expect(reader.existedAt('vault', 'cluster-rekey-shuffle', 150)).to.equal(true);
+    expect(reader.existedAt('vault', 'cluster-rekey-shuffle', 250)).to.equal(false);
+    expect(reader.existedAt('elsewhere', 'cluster-rekey-shuffle', 150)).to.equal(false);
+  });
 });
