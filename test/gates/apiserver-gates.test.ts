@@ -194,7 +194,7 @@ describe('gates: API server write gates', function () {
     expect(await bad({ name: 'x', type: 'CREATED', maxHoldMs: 10 })).to.contain('type must be one of');
     expect(await bad({ name: '', type: 'ADDED', maxHoldMs: 10 })).to.contain('name');
     expect(await bad({ name: 'x', type: 'ADDED', maxHoldMs: 0 })).to.contain('maxHoldMs');
-    expect(await bad({ name: 'x', type: 'ADDED', maxHoldMs: 10, resource: 'configmaps' })).to.contain('no resource "configmaps"');
+    expect(await bad({ name: 'x', type: 'ADDED', maxHoldMs: 10, resource: 'widgets' })).to.contain('no resource "widgets"');
     expect(await bad([1])).to.contain('JSON object');
     expect((await fx.call('POST', '/rekey-chaos/v1/gates', '{nope')).status).to.equal(400);
     expect((await fx.call('GET', '/rekey-chaos/v1/gates/unknown')).status).to.equal(404);

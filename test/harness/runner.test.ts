@@ -100,7 +100,8 @@ describe('harness/run runner loop (fake driver)', () => {
     const summary = await runItemsWith([item('F9', [never])], options, deps);
     expect(summary.results[0]!.record.outcome).to.equal('not-hit');
     expect(summary.results[0]!.record.faults[0]!.missReason).to.match(/not reached/);
-    expect(summary.exitCode).to.equal(0);
+    // A not-hit iteration is never green: the run exits 1 (common/exit-code.ts).
+    expect(summary.exitCode).to.equal(1);
   });
 
   it('a stuck procedure times out (exit 1), keeps its logs, and the cluster is checked for recovery', async () => {

@@ -100,7 +100,7 @@ describe('embedded cluster from bundles (ipBase 127.52.0)', function () {
     const groups = await processesByGroup();
     const daemonPid = Number(fs.readFileSync(path.join(stateDir, 'daemon.pid'), 'utf8'));
     const daemon = [...groups.values()].flat().find((p) => p.pid === daemonPid);
-    expect(daemon?.argv.slice(1), 'daemon argv').to.deep.equal([...BUNDLED_NODE_FLAGS.daemon, '--enable-source-maps', bundles!.daemon, '--state-dir', stateDir, '--repo-root', path.resolve('.')]);
+    expect(daemon?.argv.slice(1), 'daemon argv').to.deep.equal([...BUNDLED_NODE_FLAGS.daemon, '--enable-source-maps', bundles!.daemon, '--state-dir', stateDir, '--repo-root', path.resolve('.'), '--owner-fd', '3', '--owner-pid', String(process.pid)]);
     const podGroups = (await readdir(path.join(stateDir, 'pids'))).map((pgid) => ({ pgid: Number(pgid), pod: fs.readFileSync(path.join(stateDir, 'pids', pgid), 'utf8').trim() }));
     expect(podGroups.map((g) => g.pod).sort()).to.deep.equal(['sva-vault-0', 'sva-vault-1', 'sva-vault-2', 'sva-vault-manager-0']);
     for (const { pgid, pod } of podGroups) {

@@ -1,5 +1,5 @@
 /**
- * Fixtures of the pods suite: clusters on the suite's ipBase (127.52.0),
+ * Fixtures of the pods suite: clusters on the suite's ipBase (127.57.0),
  * configMaps and secrets through client-node, sandboxed bash workloads, and
  * reading a pod's `REPORT <what> <value>` lines from its log.
  */
@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { WorkloadSpec } from '../../../platform/agent/types.js';
 
-export const IP_BASE = '127.52.0';
+export const IP_BASE = '127.57.0';
 export const NS = 'vault';
 
 export function tempStateDir(): string {
