@@ -13,6 +13,14 @@ export type SetPrefix = (typeof SET_PREFIXES)[number];
 
 export const ROOT_TOKEN_SECRET = 'cluster-key-root';
 
+/**
+ * The root token as its consumers read the secret: a shell's `$(…)` drops trailing newlines, and
+ * StarlingX's script stores the token from a here-string (`<<<`), which adds one.
+ */
+export function rootTokenOf(strdata: string): string {
+  return strdata.replace(/\n+$/, '');
+}
+
 /** Milestone secrets, in the order the procedure writes them. */
 export const MILESTONE_SECRETS = [
   'cluster-rekey-request',

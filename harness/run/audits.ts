@@ -14,7 +14,7 @@
 import type { PolicyAudit, SetAudit } from '../../common/record.js';
 import { parseShardStrict } from '../../common/strict-shard.js';
 import { auditPolicyAfter, combinePolicyEvidence } from '../vault-client/policy-audit.js';
-import { ROOT_TOKEN_SECRET, shardSecretName, SHARES, THRESHOLD } from '../../common/secrets.js';
+import { ROOT_TOKEN_SECRET, rootTokenOf, shardSecretName, SHARES, THRESHOLD } from '../../common/secrets.js';
 import { nowMs } from '../../common/clock.js';
 import type { ClusterHandle } from '../backends/backend.js';
 import { auditSet, auditSubsets, rootTokenWorks } from '../vault-client/audit.js';
@@ -73,7 +73,8 @@ export async function auditEndState(handle: VaultAccess, input: AuditInput): Pro
   const policy = combinePolicyEvidence(input.policyBefore, await auditPolicyAfter(client, shares, input.policyBefore?.before?.threshold));
 
   // A missing root token secret is I2's finding; a lookup that fails leaves it unknown, and I4 says it was not checked.
-  const token = input.finalSecrets.get(ROOT_TOKEN_SECRET);
+  const stored = input.finalSecrets.get(ROOT_TOKEN_SECRET);
+  const token = stored === undefined ? undefined : rootTokenOf(stored);
   const works = token === undefined ? undefined : await rootTokenWorks(client, token).catch(() => undefined);
   return { audits, policy, ...(works !== undefined ? { rootTokenWorks: works } : {}) };
 }
