@@ -33,6 +33,8 @@ export interface ExecOptions {
   stateDir?: string;
   /** embedded: the loopback /24 of the cluster (default 127.42.0; tests use their own) */
   ipBase?: string;
+  /** embedded: the version the Vault double reports */
+  vaultVersion?: string;
   bail: boolean;
   parallel: number;
   out?: Output;
@@ -66,7 +68,7 @@ export function managerChoice(opts: Pick<ExecOptions, 'manager' | 'defect' | 'ti
   const choice: ManagerChoice = { kind: opts.manager };
   if (opts.defect !== undefined) choice.defect = opts.defect;
   // An explicit time scale only means something if the manager runs at the matching status rate.
-  if (opts.timescaleExplicit) choice.settings = { MANAGER_STATUS_RATE_MS: String(statusRateFor(opts.timescale)) };
+  if (opts.timescaleExplicit) choice.settings = { MANAGER_STATUS_RATE_MS: String(statusRateForTimescale(opts.timescale)) };
   return choice;
 }
 
@@ -93,11 +95,13 @@ function laneBackendOptions(opts: ExecOptions, lane: number, lanes: number): Rec
     if (opts.ipBase !== undefined) out['ipBase'] = opts.ipBase;
   }
   // The plans assume the manager's status rate matches the time scale.
-  if (opts.timescaleExplicit) out['statusRateMs'] = statusRateFor(opts.timescale);
+  if (opts.timescaleExplicit) out['statusRateMs'] = statusRateForTimescale(opts.timescale);
+  if (opts.vaultVersion !== undefined) out['vaultVersion'] = opts.vaultVersion;
   return out;
 }
 
-function statusRateFor(timescale: number): number {
+/** The manager's status rate (ms) that makes procedure seconds pass at `timescale`. */
+export function statusRateForTimescale(timescale: number): number {
   return Math.max(1, Math.round(timescale * REFERENCE_STATUS_RATE_MS));
 }
 

@@ -12,11 +12,13 @@ import { formatListing, listingJson } from '../matrix/listing.js';
 import { checkTimescale, defaultTimescale } from '../matrix/plan.js';
 import { BACKENDS, decodeReplayToken } from '../matrix/replay.js';
 import { expand, parseShardSelector, select, takeShard, type MatrixEntry } from '../matrix/selection.js';
-import { buildItems, checkParallel, dryRunLines, executeItems, type ExecOptions } from './run-exec.js';
+import { statusRateForTimescale, buildItems, checkParallel, dryRunLines, executeItems, type ExecOptions } from './run-exec.js';
 import { checkDefect } from './defect-check.js';
 import { checkStateDir, refuseFile } from '../platform/state-dir.js';
 import { writeFlushed } from './progress.js';
-import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, parseManagerSpec } from '../harness/manager-spec/spec.js';
+import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, parseManagerSpec, type LoadedManagerSpec } from '../harness/manager-spec/spec.js';
+import { planManager, statusRateSecondsFor } from '../harness/manager-spec/index.js';
+import { parseVaultVersion } from '../platform/vault/version.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -42,6 +44,7 @@ interface SharedFlags {
   out: string;
   stateDir?: string;
   ipBase?: string;
+  vaultVersion?: string;
 }
 
 /** Options every command that runs iterations takes. */
@@ -53,8 +56,20 @@ function addRunFlags(cmd: Command): Command {
     .option('--timescale <x>', 'scale of procedure seconds (default: status rate / 5000 ms; embedded 0.02, kind 1)', positiveNumber)
     .option('--out <dir>', 'where the run writes: allure-results/, runs/, summary.json, junit.xml', 'out')
     .option('--state-dir <dir>', 'embedded cluster state dir')
-    .option('--ip-base <a.b.c>', 'embedded: loopback /24 for the cluster (default 127.42.0)', ipBase);
+    .option('--ip-base <a.b.c>', 'embedded: loopback /24 for the cluster (default 127.42.0)', ipBase)
+    .option('--vault-version <x.y.z>', "embedded: the version the Vault double reports (default: a chart's server.version, else the double's own)", vaultVersion);
 }
+
+function vaultVersion(value: string): string {
+  try {
+    return parseVaultVersion(value, '--vault-version');
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** A chart's or script's manager counts its status rate in whole seconds: 1 s, so a time scale of 0.2. */
+const FOREIGN_MANAGER_TIMESCALE = 0.2;
 
 function ipBase(value: string): string {
   const m = /^127\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(value);
@@ -63,17 +78,23 @@ function ipBase(value: string): string {
 }
 
 async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel?: number; seed?: number }): Promise<ExecOptions> {
-  const timescale = flags.timescale ?? defaultTimescale(flags.backend);
-  checkTimescale(timescale);
-  if (flags.defect !== undefined) await checkDefect(flags.defect);
   // kind lets helm resolve a chart repository reference; elsewhere the spec's files must exist now.
-  if (flags.backend === 'kind') parseManagerSpec(flags.manager);
-  else loadManagerSpec(flags.manager);
+  const spec = flags.backend === 'kind' ? parseManagerSpec(flags.manager) : loadManagerSpec(flags.manager);
+  const foreignOnEmbedded = spec.kind !== 'reference' && flags.backend === 'embedded';
+  const timescale = flags.timescale ?? (foreignOnEmbedded ? FOREIGN_MANAGER_TIMESCALE : defaultTimescale(flags.backend));
+  checkTimescale(timescale);
+  if (flags.defect !== undefined) {
+    if (spec.kind !== 'reference') throw new UsageError(`--defect applies to the reference manager only (--manager ${flags.manager})`);
+    await checkDefect(flags.defect);
+  }
+  // The chart is rendered now, so a template the renderer cannot read is bad input before any cluster starts.
+  if (foreignOnEmbedded) await checkManagerPlan(spec as LoadedManagerSpec, timescale, flags.vaultVersion);
   const opts: ExecOptions = {
     backend: flags.backend,
     manager: flags.manager,
     timescale,
-    timescaleExplicit: flags.timescale !== undefined,
+    // A foreign manager's status rate always follows the time scale (it has no default of ours).
+    timescaleExplicit: flags.timescale !== undefined || foreignOnEmbedded,
     outDir: flags.out,
     bail: extra.bail ?? false,
     parallel: extra.parallel ?? 1,
@@ -81,6 +102,7 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   if (flags.defect !== undefined) opts.defect = flags.defect;
   if (flags.stateDir !== undefined) opts.stateDir = flags.stateDir;
   if (flags.ipBase !== undefined) opts.ipBase = flags.ipBase;
+  if (flags.vaultVersion !== undefined) opts.vaultVersion = flags.vaultVersion;
   if (extra.seed !== undefined) opts.seed = extra.seed;
   checkParallel(opts.parallel, opts.backend);
   // A folder rekey-chaos did not make is refused before anything runs (--parallel lanes get subfolders of it).
@@ -89,6 +111,19 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
     else refuseFile(path.resolve(opts.stateDir));
   }
   return opts;
+}
+
+/** Renders a chart's (or reads a script's) manager plan with the embedded cluster's names: exit 2 on what it cannot run. */
+async function checkManagerPlan(spec: LoadedManagerSpec, timescale: number, vaultVersion: string | undefined): Promise<void> {
+  await planManager(spec, {
+    namespace: 'vault',
+    releaseName: 'sva-vault',
+    vaultName: 'vault',
+    vaultFullname: 'sva-vault',
+    haReplicas: 3,
+    statusCheckRateS: statusRateSecondsFor(statusRateForTimescale(timescale)),
+    ...(vaultVersion !== undefined ? { vaultVersion } : {}),
+  });
 }
 
 function registerList(program: Command): void {

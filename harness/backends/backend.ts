@@ -122,6 +122,8 @@ export interface ClusterBackend extends AsyncDisposable {
   loseNode?(node: string, downMs: number): Promise<{ at: number }>;
   /** the pods' logs since `since` (epoch ms) into `<runDir>/logs/`, redacted, beyond what the log API keeps */
   collectLogs?(runDir: string, since: number): Promise<CollectedLogs>;
+  /** where the next collectLogs starts (a backend that cuts logs by position rather than by time) */
+  markLogs?(): Promise<void>;
   /** milestone gates (the embedded cluster's harness-only extensions) */
   readonly gates?: MilestoneGates;
 }

@@ -2,8 +2,10 @@
  * The embedded backend: the local cluster of platform (real
  * processes on loopback addresses) behind the `ClusterBackend` interface.
  * `up` starts the control plane only; `deploy` puts the Vault double (with
- * its feed) and the reference manager as workloads and waits until the
- * manager has initialized and unsealed Vault and stored `cluster-key`.
+ * its feed) and the manager as workloads — the reference manager, or a
+ * chart's or script's manager (embedded-manager.ts: its program in a
+ * sandboxed pod) — and waits until the manager has initialized and unsealed
+ * Vault and stored `cluster-key`.
  * A redeploy starts from a fresh Vault (store, feed and procedure secrets
  * wiped), which is how the runner recovers after an iteration broke custody.
  */
@@ -11,14 +13,16 @@ import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { delay } from '../../common/clock.js';
-import { EnvironmentError, TimeoutError } from '../../common/errors.js';
+import { EnvironmentError, TimeoutError, UsageError } from '../../common/errors.js';
 import { isProcedureSecret, ROOT_TOKEN_SECRET, SHARES } from '../../common/secrets.js';
 import { deployWorkloads, startEmbeddedCluster, type EmbeddedCluster, type WorkloadOptions } from '../../platform/cluster.js';
 import { vaultFeedPath } from '../../platform/workloads.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
 import type { ClusterBackend, ClusterHandle, ClusterNames, CollectedLogs, DeployOptions, ManagerChoice, MilestoneGates } from './backend.js';
 import { embeddedGates } from './embedded-gates.js';
-import { collectPodLogs } from './embedded-logs.js';
+import { PodLogCursor } from './embedded-logs.js';
+import { deployForeignManager, labelSelectorOf } from './embedded-manager.js';
+import { isManagerProblemLine, managerLogFormat, planManager, statusRateSecondsFor, type ManagerPlan } from '../manager-spec/index.js';
 import type { VaultEndpoint } from '../vault-client/client.js';
 import { commitFeedPath } from '../../platform/apiserver/commit-feed.js';
 
@@ -28,15 +32,29 @@ export interface EmbeddedBackendOptions {
   statusRateMs?: number; // default 100 ms → timescale 0.02
   readyTimeoutMs?: number; // deploy waits this long for an initialized, unsealed Vault
   gates?: boolean; // the `gates` capability and the Vault double's side of it (embedded-gates.ts); default on
+  /** the version the Vault double reports; default: a chart's `server.version`, else the double's own */
+  vaultVersion?: string;
 }
 
 const DEFAULT_STATUS_RATE_MS = 100;
+const REFERENCE_SELECTOR = 'component=manager';
+/** A foreign manager initializes Vault at its own pace (whole-second status rate, unseal wait intervals). */
+const FOREIGN_READY_TIMEOUT_MS = 180_000;
+
+/** How the deployed manager is recognised: its pods, and which of its log lines are problems (I6). */
+interface DeployedManager {
+  workload: string;
+  selector: string;
+  isProblem(line: string): boolean;
+}
 
 export class EmbeddedBackend implements ClusterBackend {
   readonly name = 'embedded' as const;
   private cluster: EmbeddedCluster | undefined;
   private handle: ClusterHandle | undefined;
   private readonly statusRateMs: number;
+  private logs: PodLogCursor | undefined;
+  private manager: DeployedManager | undefined;
   /** Milestone gates, unless switched off (`gates: false`: the Vault double then serves none either). */
   readonly gates: MilestoneGates | undefined;
 
@@ -59,6 +77,7 @@ export class EmbeddedBackend implements ClusterBackend {
       manager: false,
     });
     this.cluster = cluster;
+    this.logs = new PodLogCursor(cluster.logDir);
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(cluster.kubeconfigPath);
     const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -66,7 +85,7 @@ export class EmbeddedBackend implements ClusterBackend {
       namespace: cluster.state.namespace,
       fullname: cluster.state.fullname,
       serverLabelSelector: 'component=server,app.kubernetes.io/name=vault',
-      managerLabelSelector: 'component=manager',
+      managerLabelSelector: REFERENCE_SELECTOR,
     };
     this.handle = {
       backend: 'embedded',
@@ -89,29 +108,71 @@ export class EmbeddedBackend implements ClusterBackend {
 
   async deploy(options: DeployOptions): Promise<void> {
     const { cluster, handle } = this.need();
-    const { fullname } = handle.names;
+    const plan = await this.planFor(options.manager);
     // A fresh Vault every time: old workloads, procedure secrets, the double's store and feed go first.
-    await Promise.all([cluster.agent.deleteWorkload(fullname).catch(() => undefined), cluster.agent.deleteWorkload(`${fullname}-manager`).catch(() => undefined)]);
+    await this.removeWorkloads([handle.names.fullname, `${handle.names.fullname}-manager`, this.manager?.workload]);
     await this.deleteProcedureSecrets();
     await rm(path.join(cluster.stateDir, 'vault', 'store'), { recursive: true, force: true });
     await rm(vaultFeedPath(cluster.stateDir), { force: true });
+    const vaultVersion = this.options.vaultVersion ?? plan?.vaultVersion;
     await deployWorkloads(cluster, {
       vault: true,
       feed: true,
       gates: this.options.gates !== false,
       ...(options.vaultOptions ? { vaultOptions: options.vaultOptions } : {}),
-      ...this.managerSwitches(options.manager),
+      ...(vaultVersion !== undefined ? { vaultVersion } : {}),
+      ...(plan ? { manager: false } : this.referenceSwitches(options.manager)),
     });
     handle.caCertPem = await readFile(cluster.caCertPath!, 'utf8');
-    await this.waitReady();
+    await this.putManager(plan);
+    await this.waitReady(plan ? FOREIGN_READY_TIMEOUT_MS : undefined);
+    await this.logs?.mark();
   }
 
   async redeployManager(manager: ManagerChoice): Promise<void> {
-    await deployWorkloads(this.need().cluster, { vault: false, ...this.managerSwitches(manager) });
+    const { cluster, handle } = this.need();
+    const plan = await this.planFor(manager);
+    await this.removeWorkloads([`${handle.names.fullname}-manager`, this.manager?.workload]);
+    if (!plan) await deployWorkloads(cluster, { vault: false, ...this.referenceSwitches(manager) });
+    await this.putManager(plan);
   }
 
-  private managerSwitches(manager: ManagerChoice): WorkloadOptions {
-    if (manager.kind !== 'reference') throw new EnvironmentError(`the embedded backend runs the reference manager only (asked for ${manager.kind})`);
+  /** The plan of a chart's or script's manager, with the values the harness must set; undefined for ours. */
+  private async planFor(manager: ManagerChoice): Promise<ManagerPlan | undefined> {
+    if (manager.kind === 'reference') return undefined;
+    if (manager.defect !== undefined) throw new UsageError(`--defect applies to the reference manager only (asked with ${manager.kind})`);
+    const { names } = this.need().handle;
+    return planManager(manager.kind, {
+      namespace: names.namespace,
+      releaseName: names.fullname,
+      vaultName: 'vault',
+      vaultFullname: names.fullname,
+      haReplicas: 3,
+      statusCheckRateS: statusRateSecondsFor(this.statusRateMs),
+      ...(this.options.vaultVersion !== undefined ? { vaultVersion: this.options.vaultVersion } : {}),
+    });
+  }
+
+  /** Puts a foreign manager's objects and pod (ours is a workload of deployWorkloads), and records how to find it. */
+  private async putManager(plan: ManagerPlan | undefined): Promise<void> {
+    const { cluster, handle } = this.need();
+    if (!plan) {
+      this.manager = { workload: `${handle.names.fullname}-manager`, selector: REFERENCE_SELECTOR, isProblem: (line) => isManagerProblemLine(managerLogFormat('reference'), line) };
+    } else {
+      const deployed = await deployForeignManager(cluster.kubeconfigPath, cluster.agent, plan, handle.caCertPem);
+      const format = managerLogFormat(plan.source);
+      this.manager = { workload: deployed.workload, selector: deployed.labelSelector, isProblem: (line) => isManagerProblemLine(format, line) };
+      handle.statusRateMs = (plan.statusRateS ?? statusRateSecondsFor(this.statusRateMs)) * 1000;
+    }
+    handle.names.managerLabelSelector = this.manager.selector;
+  }
+
+  private async removeWorkloads(names: ReadonlyArray<string | undefined>): Promise<void> {
+    const { agent } = this.need().cluster;
+    await Promise.all([...new Set(names)].filter((n): n is string => n !== undefined).map((n) => agent.deleteWorkload(n).catch(() => undefined)));
+  }
+
+  private referenceSwitches(manager: ManagerChoice): WorkloadOptions {
     return {
       manager: true,
       statusRateMs: this.statusRateMs,
@@ -136,10 +197,10 @@ export class EmbeddedBackend implements ClusterBackend {
   }
 
   /** Ready = `cluster-key-0..4` and the root token stored, three servers unsealed, exactly one active. */
-  private async waitReady(): Promise<void> {
+  private async waitReady(defaultTimeoutMs = 30_000): Promise<void> {
     const { handle } = this.need();
     const core = this.core();
-    const timeoutMs = this.options.readyTimeoutMs ?? 30_000;
+    const timeoutMs = this.options.readyTimeoutMs ?? defaultTimeoutMs;
     const deadline = Date.now() + timeoutMs;
     const wanted = [...Array.from({ length: SHARES }, (_, i) => `cluster-key-${i}`), ROOT_TOKEN_SECRET];
     for (;;) {
@@ -158,10 +219,19 @@ export class EmbeddedBackend implements ClusterBackend {
     return { at: (await this.need().cluster.agent.failNode(node, downMs)).at };
   }
 
-  /** The agent keeps every container's output under the state dir across restarts and recreations. */
-  collectLogs(runDir: string, since: number): Promise<CollectedLogs> {
-    const { cluster, handle } = this.need();
-    return collectPodLogs(cluster.logDir, runDir, since, (pod) => pod.startsWith(`${handle.names.fullname}-manager`));
+  /** Where the next collectLogs starts: what the pods wrote before now belongs to no iteration. */
+  async markLogs(): Promise<void> {
+    await this.logs?.mark();
+  }
+
+  /**
+   * The agent keeps every container's output under the state dir across restarts and recreations;
+   * an iteration's part is what was written since markLogs (byte offsets, so `since` is not needed).
+   */
+  collectLogs(runDir: string, _since: number): Promise<CollectedLogs> {
+    const manager = this.manager;
+    if (!this.logs || !manager) return Promise.resolve({ logs: {}, managerProblems: [] });
+    return this.logs.collect(runDir, (pod) => pod.startsWith(`${manager.workload}-`), (line) => manager.isProblem(line));
   }
 
 

@@ -11,7 +11,7 @@ import { EnvironmentError } from '../../common/errors.js';
 import { tokenFingerprint, keyFingerprint } from '../../common/fingerprint.js';
 import { COMPLETE_EVENT } from '../../common/milestones.js';
 import type { Backend as BackendName, ServerState } from '../../common/record.js';
-import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, SHARES, THRESHOLD } from '../../common/secrets.js';
+import { DATA_KEY, isRekeyArtefact, parseShard, ROOT_TOKEN_SECRET, rootTokenOf, SHARES, THRESHOLD } from '../../common/secrets.js';
 import { combine } from '../../common/shamir.js';
 import type { ClusterBackend, ClusterHandle, ManagerChoice, MilestoneGates } from '../backends/backend.js';
 import { createBackend } from '../backends/index.js';
@@ -91,7 +91,8 @@ export class DeployedClusterDriver implements IterationDriver {
       shares.push(share);
       secretValues.push(...secretValuesOf(`cluster-key-${i}`, strdata!));
     }
-    const token = secrets.get(ROOT_TOKEN_SECRET);
+    const stored = secrets.get(ROOT_TOKEN_SECRET);
+    const token = stored === undefined ? undefined : rootTokenOf(stored);
     if (token) secretValues.push(token);
     const keyFp = keyFingerprint(await combine(shares.slice(0, THRESHOLD)));
     const secretsKept: InitialSecrets = { shares, policyBefore: await auditPolicyBefore(await activeClient(this.handle)) };
@@ -101,6 +102,8 @@ export class DeployedClusterDriver implements IterationDriver {
   async observe(): Promise<Observation> {
     // The pod cache the faults resolve targets from; started once, before the first trigger can fire.
     await (this.podsStarted ??= this.pods.start());
+    // The iteration's logs start here: what came before (a recovery, the previous iteration's tail) is not its.
+    await this.backend.markLogs?.();
     return startObservation({ kubeConfig: this.kc, handle: this.handle });
   }
 
