@@ -51,7 +51,7 @@ interface SharedFlags {
 function addRunFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--backend <name>', 'cluster backend').choices([...BACKENDS]).default('embedded'))
-    .option('--manager <spec>', `the manager: ${MANAGER_SPEC_GRAMMAR}`, 'reference')
+    .option('--manager <spec>', `the manager: ${MANAGER_SPEC_GRAMMAR} (embedded: a chart's manager program runs with this host's bash, kubectl, curl, jq; its container image is not run)`, 'reference')
     .option('--defect <name>', 'run a deliberately broken manager variant (see `rekey-chaos defects`)')
     .option('--timescale <x>', 'scale of procedure seconds (default: status rate / 5000 ms; embedded 0.02, kind 1)', positiveNumber)
     .option('--out <dir>', 'where the run writes: allure-results/, runs/, summary.json, junit.xml', 'out')
