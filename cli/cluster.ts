@@ -6,6 +6,7 @@
  * goes through the backend factory.
  */
 import type { Command } from 'commander';
+import { checkDefect } from './defect-check.js';
 import { EnvironmentError, TimeoutError, UsageError } from '../common/errors.js';
 import { onStopSignals, signalExitCode, type StopSignal } from '../common/stop-signals.js';
 import { readClusterView, waitForVaultUnsealed, type ClusterView } from '../platform/agent/cluster-view.js';
@@ -149,6 +150,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--no-manager', 'do not deploy the manager')
     .option('--defect <name>', 'deploy a deliberately broken manager variant')
     .action(async (options: UpOptions) => {
+      if (options.defect !== undefined) await checkDefect(options.defect);
       if (options.backend === 'embedded') return upEmbedded(options);
       if (options.backend === 'kind') return upKind(options);
       throw new UsageError(`unknown backend '${options.backend}' for cluster up (embedded, kind)`, { backend: options.backend });

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { checkWritableDir, checkWritableFile } from './paths.js';
 import { DEFAULT_REPORT_DIR, DEFAULT_RESULTS_DIR, generateHtmlReport } from '../reports/html.js';
 
 interface ReportOptions {
@@ -37,6 +38,8 @@ export function registerReportCommand(program: Command): void {
     .option('--history <file>', 'Allure history file for trends (default out/allure-history.jsonl)')
     .option('--no-history', 'do not read or append trend history')
     .action(async (opts: ReportOptions) => {
+      checkWritableDir('--out', opts.out);
+      if (typeof opts.history === 'string') checkWritableFile('--history', opts.history);
       const resultsDirs = (opts.results && opts.results.length > 0 ? opts.results : [DEFAULT_RESULTS_DIR]).map(resultsDirOf);
       const historyPath = opts.history === false ? undefined : (opts.history ?? 'out/allure-history.jsonl');
       const report = await generateHtmlReport({ resultsDirs, outDir: opts.out, singleFile: opts.singleFile === true, reportName: opts.name, historyPath });

@@ -51,6 +51,11 @@ function replayFile(scenario: Scenario): string | undefined {
 export function buildItems(refs: PlannedIteration[], opts: Pick<ExecOptions, 'backend' | 'manager' | 'defect' | 'timescale' | 'seed'>): RunItem[] {
   return refs.map(({ scenario, iteration }) => {
     const plan = makePlan(scenario, iteration, { timescale: opts.timescale, ...(opts.seed !== undefined ? { seed: opts.seed } : {}) });
+    // A timed fault after the iteration's deadline can never land: such an iteration number is bad input, not a run.
+    const late = plan.faults.find((f) => 'atMs' in f.trigger && f.trigger.atMs > plan.timeoutMs);
+    if (late && 'atMs' in late.trigger) {
+      throw new UsageError(`${scenario.id} iteration ${iteration} would inject its fault at ${(late.trigger.atMs / 1000).toFixed(1)} s, after the iteration's ${(plan.timeoutMs / 1000).toFixed(1)} s timeout: no such iteration can run`, { scenario: scenario.id, iteration });
+    }
     const spec: ReplaySpec = { scenario: scenario.id, iteration, seed: plan.seed, timescale: plan.timescale, backend: opts.backend, manager: opts.manager };
     if (opts.defect !== undefined) spec.defect = opts.defect;
     const file = replayFile(scenario);

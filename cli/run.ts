@@ -16,6 +16,7 @@ import { statusRateForTimescale, buildItems, checkParallel, dryRunLines, execute
 import { checkDefect } from './defect-check.js';
 import { checkStateDir, refuseFile } from '../platform/state-dir.js';
 import { writeFlushed } from './progress.js';
+import { checkWritableDir } from './paths.js';
 import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, parseManagerSpec, type LoadedManagerSpec } from '../harness/manager-spec/spec.js';
 import { planManager, statusRateSecondsFor } from '../harness/manager-spec/index.js';
 import { parseVaultVersion } from '../platform/vault/version.js';
@@ -89,6 +90,7 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   }
   // The chart is rendered now, so a template the renderer cannot read is bad input before any cluster starts.
   if (foreignOnEmbedded) await checkManagerPlan(spec as LoadedManagerSpec, timescale, flags.vaultVersion);
+  checkWritableDir('--out', flags.out);
   const opts: ExecOptions = {
     backend: flags.backend,
     manager: flags.manager,
@@ -196,7 +198,7 @@ function registerReplay(program: Command): void {
       for (const name of ['backend', 'manager', 'defect', 'timescale']) {
         if (given(name)) throw new UsageError(`--${name} cannot be combined with a replay token: the token fixes it`);
       }
-      const shared: SharedFlags = { backend: spec.backend, manager: spec.manager, timescale: spec.timescale, out: flags.out, ...(spec.defect !== undefined ? { defect: spec.defect } : {}), ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}), ...(flags.ipBase !== undefined ? { ipBase: flags.ipBase } : {}) };
+      const shared: SharedFlags = { backend: spec.backend, manager: spec.manager, timescale: spec.timescale, out: flags.out, ...(spec.defect !== undefined ? { defect: spec.defect } : {}), ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}), ...(flags.ipBase !== undefined ? { ipBase: flags.ipBase } : {}), ...(flags.vaultVersion !== undefined ? { vaultVersion: flags.vaultVersion } : {}) };
       const opts = await execOptions(shared, { seed: spec.seed });
       opts.timescaleExplicit = spec.timescale !== defaultTimescale(spec.backend);
       const catalog = loadCatalog();

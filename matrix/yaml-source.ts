@@ -92,7 +92,8 @@ export function describe(node: unknown): string {
   if (isScalar(node)) {
     const v = node.value;
     if (v === null) return 'nothing';
-    if (typeof v === 'string') return `"${v}"`;
+    // A long or multi-line text is not quoted back: the file may not be a scenario at all (or not the user's).
+    if (typeof v === 'string') return v.length > 40 || v.includes('\n') ? `a text of ${v.length} characters` : `"${v}"`;
     return String(v);
   }
   return 'an unsupported value';

@@ -42,7 +42,8 @@ function allureCliPath(): string {
 
 /** Number of `*-result.json` files; a dir that does not exist or holds none is bad input. */
 function countResults(dir: string): number {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`results dir ${dir} does not exist`, { dir });
+  if (!existsSync(dir)) throw new UsageError(`results dir ${dir} does not exist`, { dir });
+  if (!statSync(dir).isDirectory()) throw new UsageError(`results dir ${dir} is a file, not a folder`, { dir });
   const n = readdirSync(dir).filter((f) => f.endsWith('-result.json')).length;
   if (n === 0) throw new UsageError(`results dir ${dir} holds no Allure results (*-result.json); run \`rekey-chaos run\` first`, { dir });
   return n;

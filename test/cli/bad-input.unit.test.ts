@@ -1,0 +1,55 @@
+/**
+ * Bad input is refused before anything starts or is written: one line, exit
+ * 2, no stack trace, nothing created (through `main()` in process; the unit
+ * lane's guard also proves no process is spawned on the way).
+ */
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runMain } from './cli-helpers.js';
+
+describe('cli: bad input is refused before anything starts', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'rekey-chaos-bad-input-'));
+    file = path.join(dir, 'a-file');
+    writeFileSync(file, 'not a folder\n');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const token = (rest: string) => `F3:${rest}:seed=2120:ts=0.02:backend=embedded:manager=reference`;
+  // $DIR and $FILE stand for the test's folder and a file in it (made in beforeEach).
+  const cases: Array<[string, string[], RegExp]> = [
+    ['cluster up with an unknown defect', ['cluster', 'up', '--defect', 'nope', '--state-dir', '$DIR/state', '--ip-base', '127.71.0'], /unknown defect "nope"/],
+    ['run --out naming a file', ['run', '--family', 'F1', '--iterations', '1', '--out', '$FILE', '--state-dir', '$DIR/state'], /--out .*a-file: is a file, not a folder/],
+    ['run --out under a file', ['run', '--family', 'F1', '--iterations', '1', '--out', '$FILE/x', '--dry-run'], /--out .*: .*a-file is a file, not a folder/],
+    ['report --out naming a file', ['report', '--out', '$FILE', '--results', '$DIR'], /--out .*a-file: is a file, not a folder/],
+    ['report --results naming a file', ['report', '--results', '$FILE', '--out', '$DIR/report'], /results dir .*a-file is a file, not a folder/],
+    ['report --history in a folder that does not exist', ['report', '--history', '$DIR/no/h.jsonl', '--results', '$DIR', '--out', '$DIR/report'], /--history .*the folder .*no does not exist/],
+    ['replay of a token naming an iteration whose fault falls after the timeout', ['replay', '--dry-run', token('999999')], /F3 iteration 999999 would inject its fault at .* after the iteration's .* timeout/],
+    ['replay with a manager that is no spec', ['replay', '--dry-run', 'F3:2:seed=2120:ts=0.02:backend=embedded:manager=evil'], /--manager must be reference, chart:/],
+  ];
+
+  for (const [what, args, message] of cases) {
+    it(`${what}: exit 2, one line, nothing created`, async () => {
+      const before = readdirSync(dir).sort();
+      const r = await runMain(args.map((a) => a.replace('$DIR', dir).replace('$FILE', file)));
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.match(message);
+      expect(r.stderr.trim().split('\n'), 'one line, no stack').to.have.length(1);
+      expect(readdirSync(dir).sort(), 'nothing written').to.deep.equal(before);
+    });
+  }
+
+  it('a file that is not a scenario is never quoted back (replay file=/etc/passwd)', async () => {
+    const secretish = path.join(dir, 'notes.txt');
+    writeFileSync(secretish, `${'private line '.repeat(10)}\n${'another private line '.repeat(5)}\n`);
+    const r = await runMain(['replay', '--dry-run', `${token('2')}:file=${secretish}`]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.not.include('private line');
+    expect(r.stderr).to.match(/must be a mapping, got a text of \d+ characters/);
+    expect(existsSync('$DIR/state')).to.equal(false);
+  });
+});
