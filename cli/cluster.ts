@@ -5,7 +5,10 @@
  * (then exit 128+N); kind
  * goes through the backend factory.
  */
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { deployForeignManager } from '../harness/backends/embedded-manager.js';
+import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, planManager, type ManagerPlan } from '../harness/manager-spec/index.js';
 import { checkDefect } from './defect-check.js';
 import { EnvironmentError, TimeoutError, UsageError } from '../common/errors.js';
 import { onStopSignals, signalExitCode, type StopSignal } from '../common/stop-signals.js';
@@ -13,6 +16,8 @@ import { readClusterView, waitForVaultUnsealed, type ClusterView } from '../plat
 import { DEFAULT_IP_BASE, readClusterState, resolveStateDir, startEmbeddedCluster, stopEmbeddedCluster, type EmbeddedCluster } from '../platform/cluster.js';
 
 const VAULT_READY_TIMEOUT_MS = 60_000;
+/** A chart's manager initializes Vault at a whole-second status rate, with its own unseal waits. */
+const FOREIGN_READY_TIMEOUT_MS = 180_000;
 
 interface UpOptions {
   backend: string;
@@ -20,7 +25,8 @@ interface UpOptions {
   detach?: boolean;
   ipBase: string;
   vault: boolean;
-  manager: boolean;
+  /** true: the reference manager; false: none (--no-manager); a string: a --manager spec */
+  manager: boolean | string;
   defect?: string;
 }
 
@@ -47,7 +53,16 @@ function waitForStopSignal(): { signal: Promise<StopSignal>; cancel: () => void 
   return { signal, cancel };
 }
 
-async function waitForVault(cluster: EmbeddedCluster): Promise<void> {
+/** A chart's or script's manager for `up`, planned (rendered) before anything starts; undefined for ours or none. */
+async function foreignPlan(options: UpOptions): Promise<ManagerPlan | undefined> {
+  if (typeof options.manager !== 'string') return undefined;
+  const spec = loadManagerSpec(options.manager);
+  if (spec.kind === 'reference') return undefined;
+  if (options.defect !== undefined) throw new UsageError(`--defect applies to the reference manager only (--manager ${options.manager})`);
+  return planManager(spec, { namespace: 'vault', releaseName: 'sva-vault', vaultName: 'vault', vaultFullname: 'sva-vault', haReplicas: 3, statusCheckRateS: 1 });
+}
+
+async function waitForVault(cluster: EmbeddedCluster, timeoutMs = VAULT_READY_TIMEOUT_MS): Promise<void> {
   if (!cluster.deployed.vault) return;
   if (!cluster.deployed.manager) {
     say('Vault: 3 servers started, not initialized (no manager deployed to initialize and unseal them)');
@@ -55,18 +70,19 @@ async function waitForVault(cluster: EmbeddedCluster): Promise<void> {
   }
   say('waiting for the manager to initialize and unseal Vault…');
   try {
-    const view = await waitForVaultUnsealed(cluster.kubeconfigPath, cluster.state.namespace, 3, VAULT_READY_TIMEOUT_MS);
+    const view = await waitForVaultUnsealed(cluster.kubeconfigPath, cluster.state.namespace, 3, timeoutMs);
     say(`Vault: ${view.servers.length} servers initialized and unsealed, active ${view.active.join(',')}; cluster-key stored`);
   } catch (err) {
     await cluster.stop();
     if (err instanceof TimeoutError)
-      throw new EnvironmentError(`Vault did not become initialized and unsealed within ${VAULT_READY_TIMEOUT_MS} ms; see ${cluster.logDir}`, { stateDir: cluster.stateDir });
+      throw new EnvironmentError(`Vault did not become initialized and unsealed within ${timeoutMs} ms; see ${cluster.logDir}`, { stateDir: cluster.stateDir });
     throw err;
   }
 }
 
 async function upEmbedded(options: UpOptions): Promise<void> {
   const stateDir = resolveStateDir(options.stateDir);
+  const plan = options.vault ? await foreignPlan(options) : undefined;
   // Stop on a signal that arrives while the cluster is still starting, too.
   const earlySignal = waitForStopSignal();
   let cluster: EmbeddedCluster;
@@ -78,16 +94,22 @@ async function upEmbedded(options: UpOptions): Promise<void> {
       // Only a detached cluster outlives this process; a foreground one dies with it, however it dies.
       ...(options.detach ? { detached: true } : {}),
       ...(options.vault ? {} : { vault: false }),
-      ...(options.manager ? {} : { manager: false }),
+      ...(options.manager && !plan ? {} : { manager: false }),
       ...(options.defect ? { managerDefect: options.defect } : {}),
+      ...(plan?.vaultVersion !== undefined ? { vaultVersion: plan.vaultVersion } : {}),
     });
+    if (plan) {
+      const deployed = await deployForeignManager(cluster.kubeconfigPath, cluster.agent, plan, await readFile(cluster.caCertPath!, 'utf8'));
+      cluster.deployed.manager = true;
+      say(`deployed the manager: ${deployed.workload}-0 (${plan.spec}; its program, not its image)${deployed.skipped.length ? `; not served here: ${deployed.skipped.join(', ')}` : ''}`);
+    }
   } catch (err) {
     earlySignal.cancel();
     await stopEmbeddedCluster(stateDir).catch(() => undefined);
     throw err instanceof EnvironmentError || err instanceof UsageError ? err : new EnvironmentError(`the embedded cluster could not start: ${(err as Error).message}`, { stateDir }, { cause: err });
   }
   say(`kubeconfig: ${cluster.kubeconfigPath}`);
-  const started = await Promise.race([waitForVault(cluster).then(() => 'ready' as const), earlySignal.signal]);
+  const started = await Promise.race([waitForVault(cluster, plan ? FOREIGN_READY_TIMEOUT_MS : VAULT_READY_TIMEOUT_MS).then(() => 'ready' as const), earlySignal.signal]);
   if (started !== 'ready') return stopAndReport(stateDir, started);
   if (options.detach) {
     earlySignal.cancel();
@@ -147,6 +169,7 @@ export function registerClusterCommands(program: Command): void {
     .option('--detach', 'return once the cluster is ready and leave it running')
     .option('--ip-base <a.b.c>', 'loopback /24 for pod addresses', DEFAULT_IP_BASE)
     .option('--no-vault', 'do not deploy the Vault double')
+    .option('--manager <spec>', `the manager (embedded): ${MANAGER_SPEC_GRAMMAR}; a chart's program runs, not its image`)
     .option('--no-manager', 'do not deploy the manager')
     .option('--defect <name>', 'deploy a deliberately broken manager variant')
     .action(async (options: UpOptions) => {

@@ -13,6 +13,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { REPO_ROOT } from '../../common/repo-root.js';
 import type { RunRecord } from '../../common/record.js';
 import { runMain } from '../cli/cli-helpers.js';
@@ -52,6 +53,26 @@ describe('embedded backend: a chart\'s manager through `run` (ipBase 127.58.0)',
     const logFiles = (readdirSync(logDir, { recursive: true }) as string[]).filter((f) => f.endsWith('.log'));
     const logText = logFiles.map((f) => readFileSync(path.join(logDir, f), 'utf8')).join('');
     expect(logText).to.match(/rekey/i);
+  });
+
+  it('cluster up --detach --manager chart:… brings the chart\'s manager up: Vault initialized by it, its objects and the CA secret in the API', async () => {
+    const stateDir = path.join(dir, 'up');
+    const up = await runMain(['cluster', 'up', '--detach', '--manager', `chart:${CHART},set=repoRoot=${REPO_ROOT}`, '--state-dir', stateDir, '--ip-base', IP_BASE]);
+    try {
+      expect(up.code, up.stdout + up.stderr).to.equal(0);
+      expect(up.stdout).to.match(/deployed the manager: sva-vault-manager-w-0 .*not served here: CronJob sva-vault-nightly/);
+      expect(up.stdout).to.match(/Vault: 3 servers initialized and unsealed/);
+      const kc = new KubeConfig();
+      kc.loadFromFile(path.join(stateDir, 'kubeconfig'));
+      const core = kc.makeApiClient(CoreV1Api);
+      const pods = (await core.listNamespacedPod({ namespace: 'vault', labelSelector: 'component=webhook' })).items.map((p) => p.metadata?.name);
+      expect(pods).to.deep.equal(['sva-vault-manager-w-0']);
+      expect((await core.readNamespacedConfigMap({ namespace: 'vault', name: 'sva-vault-wrapped-script' })).data).to.have.keys('run.sh', 'health.sh');
+      const ca = await core.readNamespacedSecret({ namespace: 'vault', name: 'vault-ca' });
+      expect(Buffer.from(ca.data!['tls.crt']!, 'base64').toString('utf8')).to.equal(readFileSync(path.join(stateDir, 'pki', 'ca.crt'), 'utf8'));
+    } finally {
+      expect((await runMain(['cluster', 'down', '--state-dir', stateDir])).code).to.equal(0);
+    }
   });
 
   it('refuses bad input before any cluster starts: a template construct the renderer does not know, --defect with a chart, a missing chart', async () => {
