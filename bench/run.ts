@@ -36,8 +36,8 @@ function envInt(name: string, fallback: number): number {
 
 function parseOptions(argv: string[]): BenchOptions {
   const program = new Command('bench')
-    .description('benchmarks and self-validation figures of rekey-chaos (issue 8)')
-    .option('--iterations <n>', 'iterations per family for the wall-time sample (≥ 10 for the issue\'s figures)', positiveInt('--iterations'))
+    .description('benchmarks and self-validation figures of rekey-chaos')
+    .option('--iterations <n>', 'iterations per family for the wall-time sample (≥ 10 for figures comparable with the targets)', positiveInt('--iterations'))
     .option('--milestones <n>', 'milestone scenarios sampled for the injection latency', positiveInt('--milestones'))
     .option('--full', 'measure the full standard matrix instead of extrapolating it (≈ the matrix\'s own run time)')
     .option('--defect <name>', 'only this defect in the mutation run (repeatable; the score is then partial)', (v: string, prev: string[]) => [...prev, v], [] as string[])

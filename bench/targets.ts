@@ -44,7 +44,7 @@ export interface TargetCheck {
   met?: boolean;
 }
 
-/** Every figure in contract order, with its target verdict where the issue sets one. */
+/** Every figure in contract order, with its target verdict where one is set. */
 export function checkTargets(figures: Figures): TargetCheck[] {
   return FIGURE_KEYS.map((key) => {
     const value = figures[key];

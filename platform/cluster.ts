@@ -301,7 +301,7 @@ export async function deployWorkloads(cluster: EmbeddedCluster, options: Workloa
     );
     cluster.deployed.vault = true;
     log(`deployed Vault: ${state.fullname}-0..2 (${VAULT_MAIN})`);
-  } else log(`Vault not deployed${vaultAvailable ? ' (switched off)' : ` (${VAULT_MAIN} not present yet)`}`);
+  } else log(`Vault not deployed${vaultAvailable ? ' (switched off)' : ` (${VAULT_MAIN} is missing)`}`);
   if (wantManager) {
     await cluster.agent.putWorkload(
       managerWorkload({
@@ -316,5 +316,5 @@ export async function deployWorkloads(cluster: EmbeddedCluster, options: Workloa
     );
     cluster.deployed.manager = true;
     log(`deployed the manager: ${state.fullname}-manager-0 (${MANAGER_MAIN}${options.managerDefect ? `, defect ${options.managerDefect}` : ''})`);
-  } else log(`manager not deployed${managerAvailable ? ' (switched off)' : ` (${MANAGER_MAIN} not present yet)`}`);
+  } else log(`manager not deployed${managerAvailable ? ' (switched off)' : ` (${MANAGER_MAIN} is missing)`}`);
 }
