@@ -5,6 +5,7 @@
  * Everything that can be wrong with the input is checked before the runner
  * is even loaded, so bad usage exits 2 with nothing run.
  */
+import { describeUnreached, unreachedMilestones } from '../harness/invariants/unreached.js';
 import { exitCodeForOutcomes } from '../common/exit-code.js';
 import path from 'node:path';
 import type { Backend, Outcome, ResultSink } from '../common/record.js';
@@ -153,13 +154,27 @@ export async function executeItems(items: RunItem[], opts: ExecOptions): Promise
     );
     await summary.runFinished?.();
     const exitCode = exitCodeForOutcomes(mergeCounts(summaries));
-    const last = `${summaryLine(mergeCounts(summaries))}  (exit ${exitCode}; results in ${displayPath(outputDirs(opts.outDir).resultsDir)})\n`;
+    const last = `${notHitLines(summaries)}${summaryLine(mergeCounts(summaries))}  (exit ${exitCode}; results in ${displayPath(outputDirs(opts.outDir).resultsDir)})\n`;
     if (opts.out) opts.out.write(last);
     else await writeFlushed(last);
     return { exitCode, summaries };
   } finally {
     stopListening();
   }
+}
+
+/**
+ * Why each not-hit iteration was not hit, where the cause is a milestone the run never reached:
+ * evidence the manager took another path, which a fault that merely came late is not.
+ */
+export function notHitLines(summaries: readonly RunResults[]): string {
+  const lines: string[] = [];
+  for (const { record } of summaries.flatMap((s) => s.results)) {
+    if (record.outcome !== 'not-hit') continue;
+    const unreached = describeUnreached(unreachedMilestones(record));
+    lines.push(`not hit: ${record.scenario.id}#${record.plan.iteration}: ${unreached.length > 0 ? unreached.join('; ') : 'the fault came after the milestone it aimed at (see the record)'}`);
+  }
+  return lines.map((l) => `${l}\n`).join('');
 }
 
 /**

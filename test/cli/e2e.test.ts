@@ -57,12 +57,12 @@ describe('cli end to end on the embedded cluster', function () {
 
   it('run --family F3 --iterations 3 passes with the reference manager', async () => {
     const r = await runMain(['run', '--family', 'F3', '--iterations', '3', ...cluster(), ...results('reference')]);
-    expect(r.code, r.stdout + r.stderr).to.equal(0);
-    // A fault that missed its moment is "not hit" (never a pass, never a failure); at least one must land.
+    // A fault that missed its moment is "not hit": never a failure of an invariant, but never green either.
     expect(r.stdout.match(/^\[\d\/3\] (PASS|NOT-HIT) +F3#\d/gm), r.stdout).to.have.length(3);
     const outcomes = records('reference').map((rec) => rec.outcome);
     expect(outcomes.every((o) => o === 'passed' || o === 'not-hit'), outcomes.join()).to.equal(true);
     expect(outcomes).to.include('passed');
+    expect(r.code, r.stdout + r.stderr).to.equal(outcomes.includes('not-hit') ? 1 : 0);
   });
 
   describe(`with the ${DEFECT} variant`, () => {
