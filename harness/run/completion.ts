@@ -36,6 +36,17 @@ export function completionAllowanceMs(backend: Backend, plan: FaultPlan, configu
   return plan.faults.length > 0 ? (configured ?? RESTART_ALLOWANCE_MS[backend]) : 0;
 }
 
+/**
+ * How long the runner waits for the cluster to settle (all unsealed, one active): the scenario's settle
+ * time, plus the restart allowance when a fault before or after completion restarted anything — the
+ * manager's unseal of a restarted server waits on process restarts and its own fixed waits, which the
+ * time scale does not shrink. Settling returns as soon as the cluster is settled, so this never slows a pass.
+ */
+export function settleBoundMs(backend: Backend, plan: Pick<FaultPlan, 'faults' | 'afterCompletion' | 'settleMs'>, configured?: number): number {
+  const restarted = plan.faults.length > 0 || plan.afterCompletion.length > 0;
+  return plan.settleMs + (restarted ? (configured ?? RESTART_ALLOWANCE_MS[backend]) : 0);
+}
+
 /** The completion bound, from the request or the last fault: what the runner waits and what I5 checks. */
 export function completionBoundMs(plan: Pick<FaultPlan, 'timeoutMs'>, allowanceMs: number | undefined): number {
   return plan.timeoutMs + (allowanceMs ?? 0);

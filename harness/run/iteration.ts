@@ -12,7 +12,7 @@ import { redact } from '../../common/redact.js';
 import type { Backend, InjectedFault, Outcome, RunRecord, TimelineEvent } from '../../common/record.js';
 import type { FaultPlan, Scenario } from '../../common/scenario.js';
 import { describeLeftovers, leftoverPolicy } from './cleanup.js';
-import { completionAllowanceMs, completionBoundMs } from './completion.js';
+import { completionAllowanceMs, completionBoundMs, settleBoundMs } from './completion.js';
 import { gateHoldMs } from './gating.js';
 import type { InitialState, IterationDriver, Observation } from './iteration-driver.js';
 import { dropLogs, newRecord, prepareRunDir, runIdFor, scrubRunDir, writeRecord } from './record-writer.js';
@@ -135,7 +135,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
         ...(app.missing.length > 0 ? { missReason: app.missing.join('; ') } : {}),
       });
     }
-    const settled = await driver.settle(plan.settleMs, ctx.signal);
+    const settled = await driver.settle(settleBoundMs(ctx.backend, plan, ctx.restartAllowanceMs), ctx.signal);
     note(settled.settled ? 'settled' : 'not-settled');
     record.final.servers = settled.servers;
     unsubscribeProgress?.();

@@ -6,7 +6,7 @@ import type { ResultSink, RunRecord } from '../../common/record.js';
 import type { FaultPlan, PlannedFault, Scenario } from '../../common/scenario.js';
 import { iterationRequestId } from '../../common/secrets.js';
 import { runItemsWith, type RunItem, type RunOptions } from '../../harness/run/runner.js';
-import { completionAllowanceMs, completionBoundMs, RESTART_ALLOWANCE_MS } from '../../harness/run/completion.js';
+import { completionAllowanceMs, settleBoundMs, completionBoundMs, RESTART_ALLOWANCE_MS } from '../../harness/run/completion.js';
 import { checkI5 } from '../../harness/invariants/i5-liveness.js';
 import { FAKE_SHARD_HEX, FAKE_TOKEN, FakeDriver, type FakeScript } from './fake-driver.js';
 
@@ -155,6 +155,16 @@ describe('harness/run runner loop (fake driver)', () => {
     expect(completionAllowanceMs('embedded', item('F1').plan)).to.equal(0);
     expect(completionBoundMs(plan, 20_000)).to.equal(plan.timeoutMs + 20_000);
     expect(completionBoundMs(plan, undefined)).to.equal(plan.timeoutMs); // records written before the allowance existed
+  });
+
+  it('the settle wait adds the restart allowance when a fault before or after completion restarted something; a fault-free plan keeps its settle time', () => {
+    const faulted = item('F8', [killManagerAfterVerified]).plan;
+    expect(settleBoundMs('embedded', faulted)).to.equal(faulted.settleMs + RESTART_ALLOWANCE_MS.embedded);
+    const afterOnly = { ...item('F1').plan, afterCompletion: [{ kind: 'kill-process' as const, targets: ['all-servers'] }] };
+    expect(settleBoundMs('embedded', afterOnly)).to.equal(afterOnly.settleMs + RESTART_ALLOWANCE_MS.embedded);
+    expect(settleBoundMs('embedded', item('F1').plan)).to.equal(item('F1').plan.settleMs);
+    expect(settleBoundMs('kind', faulted)).to.equal(faulted.settleMs);
+    expect(settleBoundMs('embedded', faulted, 5)).to.equal(faulted.settleMs + 5);
   });
 
   it('--bail stops after the first failure', async () => {
