@@ -2,7 +2,7 @@
  * What a sandboxed pod sees (the mount requests for sandbox/mount-plan.ts)
  * and the env that goes with it:
  *
- *   volumeMounts          configMap / secret: read-only, always (as kubelet); emptyDir: read-write
+ *   volumeMounts          configMap / secret: read-only, always (as kubelet); emptyDir, hostPath: read-write unless readOnly
  *   /workdir              an emptyDir-like folder of the pod, unless a volume mounts there
  *   /tmp, /root (HOME)    empty at every container start (the container's writable layer);
  *                         a fresh home also keeps a host ~/.kube/config from steering kubectl
@@ -55,7 +55,7 @@ export function podMountRequests(fs: PodFilesystem): MountRequest[] {
     const volume = fs.volumes.find((v) => v.name === mount.name)!;
     const folder = fs.volumeFolders.get(mount.name)!;
     const source = mount.subPath ? path.join(folder, mount.subPath) : folder;
-    const projected = !('emptyDir' in volume);
+    const projected = 'configMap' in volume || 'secret' in volume;
     out.push({ kind: 'bind', target: mount.mountPath, source, readOnly: projected || mount.readOnly === true });
   }
   for (const file of fs.hostFiles) {

@@ -107,6 +107,12 @@ function writeProjection(dir: string, files: Files): void {
 export function prepareVolumes(podDir: string, namespace: string, volumes: Volume[], store: PodStorePort): Map<string, string> {
   const folders = new Map<string, string>();
   for (const volume of volumes) {
+    if ('hostPath' in volume) {
+      // The node's own folder, bound as it is (nothing projected): a missing one keeps the pod waiting, as kubelet's Directory type does.
+      if (!fs.existsSync(volume.hostPath.path)) throw new VolumeNotReady(`hostPath ${volume.hostPath.path} does not exist`);
+      folders.set(volume.name, volume.hostPath.path);
+      continue;
+    }
     const dir = volumeFolder(podDir, volume.name);
     folders.set(volume.name, dir);
     if ('emptyDir' in volume) {

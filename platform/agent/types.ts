@@ -63,7 +63,9 @@ export interface SecretVolumeSource {
 export type Volume =
   | { name: string; configMap: ConfigMapVolumeSource }
   | { name: string; secret: SecretVolumeSource }
-  | { name: string; emptyDir: { medium?: '' | 'Memory' } };
+  | { name: string; emptyDir: { medium?: '' | 'Memory' } }
+  /** a folder of the node (this machine), bound as it is: what a test chart needs to reach a checkout */
+  | { name: string; hostPath: { path: string; type?: '' | 'Directory' } };
 
 export interface VolumeMount {
   name: string;

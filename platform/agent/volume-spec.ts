@@ -61,10 +61,10 @@ function volume(raw: unknown, field: string): Volume {
   if (!isObject(raw)) invalidField(field, 'must be an object');
   if (typeof raw.name !== 'string' || !DNS_LABEL.test(raw.name) || raw.name.length > 63) invalidField(`${field}.name`, 'must be a DNS label');
   const name = raw.name;
-  const kinds = ['configMap', 'secret', 'emptyDir'].filter((k) => raw[k] !== undefined);
+  const kinds = ['configMap', 'secret', 'emptyDir', 'hostPath'].filter((k) => raw[k] !== undefined);
   const others = Object.keys(raw).filter((k) => k !== 'name' && !kinds.includes(k));
-  if (others.length > 0) invalidField(`${field}.${others[0]}`, 'unsupported volume type (configMap, secret and emptyDir are)');
-  if (kinds.length !== 1) invalidField(field, 'must have exactly one of configMap, secret, emptyDir');
+  if (others.length > 0) invalidField(`${field}.${others[0]}`, 'unsupported volume type (configMap, secret, emptyDir and hostPath are)');
+  if (kinds.length !== 1) invalidField(field, 'must have exactly one of configMap, secret, emptyDir, hostPath');
   const kind = kinds[0]!;
   const source = raw[kind];
   if (!isObject(source)) invalidField(`${field}.${kind}`, 'must be an object');
@@ -76,6 +76,12 @@ function volume(raw: unknown, field: string): Volume {
     if (typeof source.secretName !== 'string' || !DNS_SUBDOMAIN.test(source.secretName))
       invalidField(`${field}.secret.secretName`, 'must name a secret (DNS subdomain)');
     return { name, secret: { secretName: source.secretName, ...projection(source, `${field}.secret`) } };
+  }
+  if (kind === 'hostPath') {
+    if (typeof source.path !== 'string' || !source.path.startsWith('/')) invalidField(`${field}.hostPath.path`, 'must be an absolute path');
+    const type = source.type ?? '';
+    if (type !== '' && type !== 'Directory') invalidField(`${field}.hostPath.type`, 'must be "" or "Directory"');
+    return { name, hostPath: { path: source.path, ...(type ? { type } : {}) } };
   }
   const medium = source.medium ?? '';
   if (medium !== '' && medium !== 'Memory') invalidField(`${field}.emptyDir.medium`, 'must be "" or "Memory"');
