@@ -69,7 +69,10 @@ describe('pods: WorkloadSpec validation', () => {
   it('names the offending field', () => {
     const vol = (v: unknown) => ({ ...base, volumes: [v] });
     expect(fieldOf(vol({ name: 'a', configMap: { name: 'x' }, emptyDir: {} }))).to.equal('volumes[0]');
-    expect(fieldOf(vol({ name: 'a', hostPath: { path: '/' } }))).to.equal('volumes[0].hostPath');
+    expect(fieldOf(vol({ name: 'a', nfs: { server: 'x', path: '/' } }))).to.equal('volumes[0].nfs');
+    expect(fieldOf(vol({ name: 'a', hostPath: { path: 'relative' } }))).to.equal('volumes[0].hostPath.path');
+    expect(fieldOf(vol({ name: 'a', hostPath: { path: '/x', type: 'Socket' } }))).to.equal('volumes[0].hostPath.type');
+    expect(validateWorkload(vol({ name: 'a', hostPath: { path: '/srv/checkout' } })).volumes).to.deep.equal([{ name: 'a', hostPath: { path: '/srv/checkout' } }]);
     expect(fieldOf(vol({ name: 'a', secret: {} }))).to.equal('volumes[0].secret.secretName');
     expect(fieldOf(vol({ name: 'a', configMap: { name: 'x', items: [{ key: 'k', path: '../etc/passwd' }] } }))).to.equal('volumes[0].configMap.items[0].path');
     expect(fieldOf(vol({ name: 'a', configMap: { name: 'x', defaultMode: 0o1777 } }))).to.equal('volumes[0].configMap.defaultMode');
