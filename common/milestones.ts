@@ -77,10 +77,10 @@ export function expectedRekeySequence(): string[] {
 export type ManagerKind = 'reference' | 'starlingx';
 export const MANAGER_KINDS: readonly ManagerKind[] = ['reference', 'starlingx'];
 
-/** The kind behind a `--manager` spec: `reference`, or a chart (the StarlingX vault-manager chart); anything else is unknown. */
+/** The kind behind a `--manager` spec: `reference`, or a chart or rendered script (StarlingX's vault-manager); anything else is unknown. */
 export function managerKindOf(spec: string): ManagerKind | undefined {
   if (spec === 'reference') return 'reference';
-  if (spec.startsWith('chart:')) return 'starlingx';
+  if (spec.startsWith('chart:') || spec.startsWith('script:')) return 'starlingx';
   return undefined;
 }
 

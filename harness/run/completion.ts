@@ -28,6 +28,14 @@ import type { FaultPlan } from '../../common/scenario.js';
 export const RESTART_ALLOWANCE_MS: Readonly<Record<Backend, number>> = { embedded: 20_000, kind: 0, kubeconfig: 0 };
 
 /**
+ * The embedded allowance when the manager is not ours: StarlingX's script unseals restarted servers one
+ * at a time, each after fixed waits of its own (unseal wait intervals, curl timeouts, whole-second
+ * sleeps) that the time scale does not shrink — about 10 s a server at its 1 s status rate here, so
+ * ~35 s for all three after an F8-style kill, on top of the restarts.
+ */
+export const FOREIGN_MANAGER_RESTART_ALLOWANCE_MS = 60_000;
+
+/**
  * The allowance this plan gets on this backend (0 without faults before
  * completion); `configured` (backend option `restartAllowanceMs`) replaces the
  * backend's figure, e.g. for a slower machine.

@@ -7,6 +7,7 @@
  */
 import { exitCodeForOutcomes } from '../../common/exit-code.js';
 import { managerKindOf } from '../../common/milestones.js';
+import { FOREIGN_MANAGER_RESTART_ALLOWANCE_MS } from './completion.js';
 import { nowMs } from '../../common/clock.js';
 import { redact } from '../../common/redact.js';
 import type { Outcome, ResultSink, RunRecord } from '../../common/record.js';
@@ -73,7 +74,7 @@ async function notRunRecord(item: RunItem, options: RunOptions, error: string): 
 
 /**
  * Iteration settings from the backend options: `restartAllowanceMs` replaces the
- * backend's completion allowance (completion.ts); gate settings (gating.ts): `gates: false`
+ * backend's completion allowance (completion.ts; a manager not ours gets the larger foreign one); gate settings (gating.ts): `gates: false`
  * turns them off (so does env REKEY_CHAOS_GATES=off, for measuring the plain
  * timing path from the CLI and the bench), `gateMaxHoldMs` sets the hold bound.
  */
@@ -83,7 +84,11 @@ function iterationOptions(options: RunOptions): { gates?: boolean; gateMaxHoldMs
   return {
     ...(off ? { gates: false } : {}),
     ...(typeof o['gateMaxHoldMs'] === 'number' ? { gateMaxHoldMs: o['gateMaxHoldMs'] } : {}),
-    ...(typeof o['restartAllowanceMs'] === 'number' ? { restartAllowanceMs: o['restartAllowanceMs'] } : {}),
+    ...(typeof o['restartAllowanceMs'] === 'number'
+      ? { restartAllowanceMs: o['restartAllowanceMs'] }
+      : options.backend === 'embedded' && managerKindOf(options.manager.kind) !== 'reference'
+        ? { restartAllowanceMs: FOREIGN_MANAGER_RESTART_ALLOWANCE_MS }
+        : {}),
   };
 }
 

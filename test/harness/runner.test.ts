@@ -6,7 +6,7 @@ import type { ResultSink, RunRecord } from '../../common/record.js';
 import type { FaultPlan, PlannedFault, Scenario } from '../../common/scenario.js';
 import { iterationRequestId } from '../../common/secrets.js';
 import { runItemsWith, type RunItem, type RunOptions } from '../../harness/run/runner.js';
-import { completionAllowanceMs, settleBoundMs, completionBoundMs, RESTART_ALLOWANCE_MS } from '../../harness/run/completion.js';
+import { completionAllowanceMs, settleBoundMs, completionBoundMs, FOREIGN_MANAGER_RESTART_ALLOWANCE_MS, RESTART_ALLOWANCE_MS } from '../../harness/run/completion.js';
 import { checkI5 } from '../../harness/invariants/i5-liveness.js';
 import { FAKE_SHARD_HEX, FAKE_TOKEN, FakeDriver, type FakeScript } from './fake-driver.js';
 
@@ -155,6 +155,18 @@ describe('harness/run runner loop (fake driver)', () => {
     expect(completionAllowanceMs('embedded', item('F1').plan)).to.equal(0);
     expect(completionBoundMs(plan, 20_000)).to.equal(plan.timeoutMs + 20_000);
     expect(completionBoundMs(plan, undefined)).to.equal(plan.timeoutMs); // records written before the allowance existed
+  });
+
+  it('a manager that is not ours gets the larger restart allowance on embedded (its unseals of restarted servers have fixed waits); an explicit one still wins', async () => {
+    const faulted = () => item('F9', [killManagerAfterVerified]);
+    const chart = await runItemsWith([faulted()], setup({}, { manager: { kind: 'chart:/some/chart' } }).options, setup().deps);
+    expect(chart.results[0]!.record.completionAllowanceMs).to.equal(FOREIGN_MANAGER_RESTART_ALLOWANCE_MS).and.to.be.greaterThan(RESTART_ALLOWANCE_MS.embedded);
+    const script = await runItemsWith([faulted()], setup({}, { manager: { kind: 'script:/some/init.sh' } }).options, setup().deps);
+    expect(script.results[0]!.record.completionAllowanceMs).to.equal(FOREIGN_MANAGER_RESTART_ALLOWANCE_MS);
+    const ours = await runItemsWith([faulted()], setup().options, setup().deps);
+    expect(ours.results[0]!.record.completionAllowanceMs).to.equal(RESTART_ALLOWANCE_MS.embedded);
+    const explicit = await runItemsWith([faulted()], setup({}, { manager: { kind: 'chart:/some/chart' }, backendOptions: { restartAllowanceMs: 150 } }).options, setup().deps);
+    expect(explicit.results[0]!.record.completionAllowanceMs).to.equal(150);
   });
 
   it('the settle wait adds the restart allowance when a fault before or after completion restarted something; a fault-free plan keeps its settle time', () => {

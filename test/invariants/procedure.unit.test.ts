@@ -112,6 +112,7 @@ describe('I8 procedure conformance', () => {
     for (const list of Object.values(PROCEDURE_MILESTONES)) expect(list.length).to.equal(expectedRekeySequence().length - 1);
     expect(managerKindOf('reference')).to.equal('reference');
     expect(managerKindOf('chart:/x,values=/y')).to.equal('starlingx');
+    expect(managerKindOf('script:/rendered/init.sh')).to.equal('starlingx');
     expect(managerKindOf('something')).to.equal(undefined);
   });
 });
