@@ -94,8 +94,11 @@ export class ServiceProxy {
     // An upstream that refuses or dies resets the client, as a dead endpoint would.
     upstream.once('error', () => client.resetAndDestroy());
     client.once('error', () => upstream.destroy());
-    upstream.once('close', () => client.destroy());
-    client.once('close', () => upstream.destroy());
+    // A clean close is left to pipe(): it ends the other side once what was read
+    // is written. Destroying here instead could drop the last bytes still queued
+    // for the other socket (a large answer to a slow reader).
+    upstream.once('close', (hadError) => hadError && client.resetAndDestroy());
+    client.once('close', (hadError) => hadError && upstream.destroy());
   }
 
   async close(): Promise<void> {

@@ -46,8 +46,12 @@ export function scriptWorkload(name: string, script: string, marker: string, ext
 /** Runs forever, prints a line at start, exits 0 on SIGTERM. */
 export const SLEEPER = `console.log('started', process.env.POD_NAME, process.env.POD_IP); process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(0); }); setInterval(() => {}, 1000);`;
 
-/** Answers every TCP connection on POD_IP:8200 with its pod name. */
-export const NAME_SERVER = `require('net').createServer((s) => s.end(process.env.POD_NAME)).listen(8200, process.env.POD_IP); setInterval(() => {}, 1000);`;
+/**
+ * Answers every TCP connection on POD_IP:8200 with its pod name. A peer that hangs
+ * up first (the readiness check connects and drops at once) must not crash it: an
+ * unhandled ECONNRESET did, and the restarted pod refused the next test's connection.
+ */
+export const NAME_SERVER = `require('net').createServer((s) => s.on('error', () => {}).end(process.env.POD_NAME)).listen(8200, process.env.POD_IP); setInterval(() => {}, 1000);`;
 
 /** pids of live processes whose environment carries the marker (zombies excluded). */
 export function pidsWithMarker(marker: string): number[] {
