@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EnvironmentError } from '../common/errors.js';
+import { EnvironmentError, UsageError } from '../common/errors.js';
 import { AgentClient } from './agent/client.js';
 import { parseIpBase } from './agent/ip-pool.js';
 import { killRecordedGroups } from './agent/pid-registry.js';
@@ -155,7 +155,39 @@ export async function stopEmbeddedCluster(stateDir?: string, options: { timeoutM
   return report;
 }
 
+/** The pid after `--owner-pid` in a live daemon's command line: the harness whose cluster it is (none: detached). */
+function ownerPidOf(daemonPid: number): number | undefined {
+  try {
+    const argv = fs.readFileSync(`/proc/${daemonPid}/cmdline`, 'latin1').split('\0');
+    const i = argv.indexOf('--owner-pid');
+    const pid = i >= 0 ? Number(argv[i + 1]) : NaN;
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A UsageError when the state dir holds the cluster of another harness that is
+ * still running (a second `run` or `npm start` in the same checkout): starting
+ * here would stop that cluster under it. A detached cluster (`cluster up
+ * --detach`) or one whose owner is gone is a leftover, cleaned as before.
+ */
+export function refuseStateDirInUse(stateDir?: string): void {
+  const dir = resolveStateDir(stateDir);
+  if (!isStateDir(dir)) return;
+  const pid = readDaemonPid(dir) ?? readStateFile(dir)?.pid;
+  if (pid === undefined || !pidAlive(pid) || !isDaemonProcess(pid)) return;
+  const owner = ownerPidOf(pid);
+  if (owner === undefined || owner === process.pid || !pidAlive(owner)) return;
+  throw new UsageError(
+    `the state dir ${dir} is in use: its cluster (daemon pid ${pid}) belongs to another rekey-chaos process that is still running (pid ${owner}); nothing was touched; give this one its own --state-dir, or wait for that one to end`,
+    { stateDir: dir, daemonPid: pid, ownerPid: owner },
+  );
+}
+
 async function cleanStale(dir: string, log: (line: string) => void): Promise<StaleCleanup | undefined> {
+  refuseStateDirInUse(dir);
   const pid = readDaemonPid(dir) ?? readStateFile(dir)?.pid;
   const liveDaemon = pid !== undefined && pidAlive(pid) && isDaemonProcess(pid);
   // state.json or daemon.pid only survive a daemon that did not stop cleanly

@@ -8,7 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { REPO_ROOT, readClusterState, stopEmbeddedCluster } from '../../../platform/cluster.js';
+import { REPO_ROOT, readClusterState, startEmbeddedCluster, stopEmbeddedCluster } from '../../../platform/cluster.js';
+import { UsageError } from '../../../common/errors.js';
 import { pidAlive } from '../../../platform/agent/state-files.js';
 import { waitFor } from '../../../platform/agent/wait.js';
 import { runMain } from '../../cli/cli-helpers.js';
@@ -16,6 +17,8 @@ import { IP_BASE, leftAfter, processesOf, tempRoot } from './helpers.js';
 
 const HARNESS = path.join(REPO_ROOT, 'test', 'platform', 'safety', 'fixtures', 'owned-cluster.ts');
 const CLI = path.join(REPO_ROOT, 'cli', 'main.ts');
+/** the second harness's address range (127.55.0 is this suite's second /24) */
+const SECOND_IP_BASE = '127.55.0';
 
 interface Spawned {
   child: ChildProcess;
@@ -68,6 +71,30 @@ describe('safety: a cluster dies with its owner', function () {
     const left = await leftAfter(stateDir, 15_000);
     expect(left, `left behind: ${JSON.stringify(left, null, 1)}`).to.deep.equal([]);
     expect(fs.readFileSync(path.join(stateDir, 'daemon.log'), 'utf8')).to.match(/daemon: stopping \(owner .*gone\)/);
+  });
+
+  it('a second harness pointed at the state dir of a run still going is refused (exit 2, nothing touched): the first cluster keeps serving', async () => {
+    const harness = spawnNode([HARNESS, stateDir, IP_BASE]);
+    started.push(harness.child);
+    const daemonPid = await waitFor(
+      () => {
+        if (harness.child.exitCode !== null) throw new Error(`the harness exited early:\n${harness.output()}`);
+        return /READY (\d+)/.exec(harness.output())?.[1];
+      },
+      { timeoutMs: 90_000, what: 'the harness to print READY', pollMs: 50 },
+    ).then(Number);
+    const err = await startEmbeddedCluster({ stateDir, ipBase: SECOND_IP_BASE, vault: false, manager: false }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).to.be.instanceOf(UsageError);
+    expect((err as Error).message).to.contain(`belongs to another rekey-chaos process that is still running (pid ${harness.child.pid})`);
+    const run = await runMain(['run', '--family', 'F1', '--iterations', '1', '--state-dir', stateDir, '--ip-base', SECOND_IP_BASE, '--out', path.join(root, 'out')]);
+    expect(run.code, run.stdout + run.stderr).to.equal(2);
+    expect(run.stderr).to.match(/state dir .* is in use/);
+    expect(fs.existsSync(path.join(root, 'out', 'runs')), 'nothing ran').to.equal(false);
+    expect(pidAlive(daemonPid), 'the first cluster was left alone').to.equal(true);
+    expect(readClusterState(stateDir)?.pid).to.equal(daemonPid);
   });
 
   it('cluster up --detach outlives its starter: the daemon has no owner and keeps serving', async () => {
