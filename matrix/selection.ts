@@ -6,12 +6,11 @@
 import { UsageError } from '../common/errors.js';
 import type { Scenario } from '../common/scenario.js';
 import type { Catalog } from './catalog.js';
-import { hash32, seededSample } from '../common/random.js';
+import { quickCoverageScenarios } from './quick-coverage.js';
 
 export const FAMILY_IDS = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10'];
 export const MATRIX_NAMES = ['quick', 'standard', 'milestones'] as const;
 export type MatrixName = (typeof MATRIX_NAMES)[number];
-export const QUICK_MILESTONE_SAMPLE = 12;
 
 export interface MatrixEntry {
   scenario: Scenario;
@@ -32,9 +31,11 @@ function familyScenarios(catalog: Catalog, family: string): Scenario[] {
 }
 
 /**
- * quick: one iteration per family, spread across the sweep (family n runs
- * position 5n, so the ten faults land at different points of the procedure),
- * plus a fixed sample of the milestone matrix.
+ * quick: the fault-free family first (alone it catches every defect that
+ * shows without a fault), then the milestone coverage list (quick-coverage.ts:
+ * a fault on each party whose loss matters, in each window of the procedure),
+ * then one iteration of each other family, spread across the sweep (family n
+ * runs position 5n, so those faults land at different points of the procedure).
  */
 export function namedMatrix(name: string, catalog: Catalog): MatrixEntry[] {
   const milestones = catalog.all().filter((s) => s.family === 'milestone');
@@ -48,8 +49,8 @@ export function namedMatrix(name: string, catalog: Catalog): MatrixEntry[] {
         const scenario = familyScenarios(catalog, f)[0]!;
         return { scenario, iterations: [Math.min(5 * (n + 1), scenario.iterations - 1)] };
       });
-      const sample = seededSample(milestones, QUICK_MILESTONE_SAMPLE, hash32('quick-matrix'));
-      return [...families, ...sample.map((scenario) => ({ scenario }))];
+      const coverage = quickCoverageScenarios(milestones).map((scenario) => ({ scenario }));
+      return [families[0]!, ...coverage, ...families.slice(1)];
     }
     default:
       throw new UsageError(`unknown matrix "${name}" (matrices: ${MATRIX_NAMES.join(', ')})`, { matrix: name });

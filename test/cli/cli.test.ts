@@ -5,6 +5,10 @@ import path from 'node:path';
 import { decodeReplayToken } from '../../matrix/replay.js';
 import { expectedMessage, MALFORMED_CASES, MALFORMED_DIR } from '../matrix/malformed-cases.js';
 import { limited, runCli, runMain } from './cli-helpers.js';
+import { quickCoverageIds } from '../../matrix/quick-coverage.js';
+
+/** F1–F10 one iteration each plus the milestone coverage list (matrix/quick-coverage.ts). */
+const QUICK_SIZE = 10 + quickCoverageIds().length;
 
 interface DryRunLine {
   scenario: string;
@@ -77,7 +81,7 @@ describe('cli: list, run, replay, explore (no cluster)', function () {
     for (const r of [full!, ...shards]) expect(r.code, r.stderr).to.equal(0);
     const key = (l: DryRunLine) => `${l.scenario}#${l.iteration}`;
     const all = parseLines(full!.stdout).map(key);
-    expect(all.length).to.equal(22 * 4); // F4 is already part of quick
+    expect(all.length).to.equal(QUICK_SIZE * 4); // F4 is already part of quick
     const union = shards.flatMap((s) => parseLines(s.stdout).map(key));
     expect(union.length).to.equal(all.length);
     expect([...union].sort()).to.deep.equal([...all].sort());
@@ -112,7 +116,7 @@ describe('cli: list, run, replay, explore (no cluster)', function () {
     expect(text!.stdout).to.match(/\n1258 scenarios, 1848 iterations\n$/);
     const parsed = JSON.parse(json!.stdout) as { total: { scenarios: number; iterations: number } };
     expect(parsed.total).to.deep.equal({ scenarios: 1248, iterations: 1248 });
-    expect(quick!.stdout).to.match(/\n22 scenarios, 22 iterations\n$/);
+    expect(quick!.stdout).to.match(new RegExp(`\\n${QUICK_SIZE} scenarios, ${QUICK_SIZE} iterations\\n$`));
   });
 
   it('--help works for every command', async () => {

@@ -3,6 +3,7 @@ import { UsageError } from '../../common/errors.js';
 import { loadCatalog } from '../../matrix/catalog.js';
 import { milestoneMatrix, targetSets } from '../../matrix/milestone-matrix.js';
 import { expectedRekeySequence } from '../../common/milestones.js';
+import { quickCoverageIds } from '../../matrix/quick-coverage.js';
 import { expand, namedMatrix, parseShardSelector, select, takeShard } from '../../matrix/selection.js';
 
 describe('matrix: matrices, selection and shards', () => {
@@ -25,12 +26,14 @@ describe('matrix: matrices, selection and shards', () => {
     expect(Math.max(...bases)).to.be.lessThan(10000);
   });
 
-  it('named matrices: standard is 600 family iterations, quick is one per family plus 12 milestone scenarios', () => {
+  it('named matrices: standard is 600 family iterations, quick is F1, the milestone coverage list, then the other families', () => {
     expect(expand(namedMatrix('standard', catalog)).length).to.equal(600);
     const quick = expand(namedMatrix('quick', catalog));
-    expect(quick.length).to.equal(22);
-    expect(quick.slice(0, 10).map((r) => r.scenario.id)).to.deep.equal(['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10']);
-    expect(quick.slice(10).every((r) => r.scenario.family === 'milestone')).to.equal(true);
+    const coverage = quickCoverageIds();
+    expect(quick.length).to.equal(10 + coverage.length);
+    expect(quick[0]!.scenario.id).to.equal('F1');
+    expect(quick.slice(1, 1 + coverage.length).map((r) => r.scenario.id)).to.deep.equal(coverage);
+    expect(quick.slice(1 + coverage.length).map((r) => r.scenario.id)).to.deep.equal(['F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10']);
     expect(expand(namedMatrix('quick', loadCatalog())).map((r) => `${r.scenario.id}#${r.iteration}`)).to.deep.equal(quick.map((r) => `${r.scenario.id}#${r.iteration}`));
     expect(expand(namedMatrix('milestones', catalog)).length).to.equal(milestoneMatrix().length);
     expect(() => namedMatrix('huge', catalog)).to.throw(UsageError, 'unknown matrix "huge"');
