@@ -13,6 +13,8 @@ import { scenarioToYaml } from '../matrix/serialize.js';
 import type { Scenario } from '../common/scenario.js';
 import { buildItems, openSession, type ExecOptions } from './run-exec.js';
 import { writeFlushed } from './progress.js';
+import { managerKindOf } from '../common/milestones.js';
+import { defaultStallMs } from '../harness/run/stall.js';
 
 export interface ExploreFlags {
   runs: number;
@@ -46,7 +48,10 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
     return 0;
   }
   print(`explore: seed ${seed}, ${flags.runs} schedules of 1-${flags.maxFaults} faults${flags.exec.defect ? `, defect ${flags.exec.defect}` : ''}\n`);
-  const session = await openSession(flags.exec);
+  // Explore trades the full completion bound for time: a stuck schedule is called after a quiet spell
+  // (harness/run/stall.ts), which is what keeps each shrink step of a stuck failure short.
+  const exec: ExecOptions = { ...flags.exec, stallAfterMs: flags.exec.stallAfterMs ?? defaultStallMs(managerKindOf(flags.exec.manager) === 'reference' ? 'reference' : 'foreign') };
+  const session = await openSession(exec);
   let environmentBroken = false;
   let result;
   try {
@@ -57,11 +62,12 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
       shrinkBudget: flags.shrinkBudget,
       runOne: async (scenario): Promise<IterationVerdict> => {
         if (environmentBroken) return 'other';
-        const [item] = buildItems([{ scenario, iteration: 0 }], { ...flags.exec, seed: scenario.seed });
+        const [item] = buildItems([{ scenario, iteration: 0 }], { ...exec, seed: scenario.seed });
         const summary = await session.run(item!);
         const outcome = summary.results[0]?.record.outcome;
         if (outcome === 'environment-error' || outcome === undefined) environmentBroken = true;
-        return outcome === 'failed' ? 'failed' : outcome === 'passed' ? 'passed' : 'other';
+        // A rekey that never completes is a failure of the manager (exit 1), as in `run`.
+        return outcome === 'failed' || outcome === 'timeout' ? 'failed' : outcome === 'passed' ? 'passed' : 'other';
       },
     });
   } finally {

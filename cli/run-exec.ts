@@ -38,6 +38,8 @@ export interface ExecOptions {
   vaultVersion?: string;
   bail: boolean;
   parallel: number;
+  /** stop waiting for completion after this long without progress (harness/run/stall.ts); absent: the whole bound */
+  stallAfterMs?: number;
   out?: Output;
 }
 
@@ -103,6 +105,7 @@ function laneBackendOptions(opts: ExecOptions, lane: number, lanes: number): Rec
   // The plans assume the manager's status rate matches the time scale.
   if (opts.timescaleExplicit) out['statusRateMs'] = statusRateForTimescale(opts.timescale);
   if (opts.vaultVersion !== undefined) out['vaultVersion'] = opts.vaultVersion;
+  if (opts.stallAfterMs !== undefined) out['stallAfterMs'] = opts.stallAfterMs;
   return out;
 }
 

@@ -78,7 +78,7 @@ function ipBase(value: string): string {
   return value;
 }
 
-async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel?: number; seed?: number }): Promise<ExecOptions> {
+async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel?: number; seed?: number; stallAfterS?: number }): Promise<ExecOptions> {
   // kind lets helm resolve a chart repository reference; elsewhere the spec's files must exist now.
   const spec = flags.backend === 'kind' ? parseManagerSpec(flags.manager) : loadManagerSpec(flags.manager);
   const foreignOnEmbedded = spec.kind !== 'reference' && flags.backend === 'embedded';
@@ -106,11 +106,18 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   if (flags.ipBase !== undefined) opts.ipBase = flags.ipBase;
   if (flags.vaultVersion !== undefined) opts.vaultVersion = flags.vaultVersion;
   if (extra.seed !== undefined) opts.seed = extra.seed;
+  if (extra.stallAfterS !== undefined) opts.stallAfterMs = Math.round(extra.stallAfterS * 1000);
   checkParallel(opts.parallel, opts.backend);
   // A folder rekey-chaos did not make is refused before anything runs (--parallel lanes get subfolders of it).
   if (opts.backend === 'embedded' && opts.stateDir !== undefined) {
     if (opts.parallel === 1) checkStateDir(path.resolve(opts.stateDir));
     else refuseFile(path.resolve(opts.stateDir));
+  }
+  // A state dir whose cluster belongs to another run still going (the default one included) is refused
+  // here, before anything starts, rather than stopping that run's cluster under it.
+  if (opts.backend === 'embedded' && opts.parallel === 1) {
+    const { refuseStateDirInUse } = await import('../platform/cluster.js');
+    refuseStateDirInUse(opts.stateDir);
   }
   return opts;
 }
@@ -152,8 +159,11 @@ interface RunFlags extends SharedFlags {
   shard?: string;
   bail?: boolean;
   parallel: number;
+  stallAfter?: number;
   dryRun?: boolean;
 }
+
+const STALL_HELP = 'stop waiting for a rekey after <s> seconds in which nothing moved (no milestone, Vault event, fault or pod change; every pod ready): reported as a stall under I5, instead of waiting the whole bound';
 
 function registerRun(program: Command): void {
   addRunFlags(
@@ -169,10 +179,11 @@ function registerRun(program: Command): void {
     .option('--shard <i/n>', 'run only shard i of n of the expanded iteration list (round robin over a stable order)')
     .option('--bail', 'stop at the first failure')
     .option('--parallel <n>', 'embedded only: n separate clusters on 127.(60+k).0, the list split among them', integer('--parallel', 1), 1)
+    .option('--stall-after <s>', `${STALL_HELP} (default: off)`, positiveNumber)
     .option('--dry-run', 'print the plan and replay command of every selected iteration (JSON lines) and run nothing')
     .action(async (flags: RunFlags) => {
       // Everything is validated (files, ids, options) before anything runs.
-      const opts = await execOptions(flags, { bail: flags.bail ?? false, parallel: flags.parallel, ...(flags.seed !== undefined ? { seed: flags.seed } : {}) });
+      const opts = await execOptions(flags, { bail: flags.bail ?? false, parallel: flags.parallel, ...(flags.seed !== undefined ? { seed: flags.seed } : {}), ...(flags.stallAfter !== undefined ? { stallAfterS: flags.stallAfter } : {}) });
       const catalog = loadCatalog();
       const nothingChosen = flags.scenario.length === 0 && flags.family.length === 0 && flags.matrix === undefined;
       const entries = select(catalog, { scenarios: flags.scenario, families: flags.family, matrix: nothingChosen ? 'quick' : flags.matrix });
@@ -220,9 +231,10 @@ function registerExplore(program: Command): void {
     .option('--max-faults <k>', 'at most k faults per schedule', integer('--max-faults', 1), 3)
     .option('--shrink-budget <n>', 'at most n iterations spent shrinking a failure', integer('--shrink-budget', 0), 40)
     .option('--out-dir <dir>', 'where the regression file goes', 'scenarios/regressions')
+    .option('--stall-after <s>', `${STALL_HELP} (default: 10 s for the reference manager, 60 s for others)`, positiveNumber)
     .option('--dry-run', 'print the generated schedules (JSON lines) and run nothing')
-    .action(async (flags: SharedFlags & { runs: number; seed?: number; maxFaults: number; shrinkBudget: number; outDir: string; dryRun?: boolean }) => {
-      const opts = await execOptions(flags, {});
+    .action(async (flags: SharedFlags & { runs: number; seed?: number; maxFaults: number; shrinkBudget: number; outDir: string; stallAfter?: number; dryRun?: boolean }) => {
+      const opts = await execOptions(flags, { ...(flags.stallAfter !== undefined ? { stallAfterS: flags.stallAfter } : {}) });
       const { exploreCommand } = await import('./explore-command.js');
       process.exitCode = await exploreCommand({ ...flags, exec: opts });
     });

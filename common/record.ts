@@ -213,6 +213,12 @@ export interface RunRecord {
    * Absent in older records: 0.
    */
   completionAllowanceMs?: number;
+  /**
+   * Set when the runner stopped waiting for completion before the bound because
+   * nothing moved (harness/run/stall.ts): when it decided, the last sign of
+   * progress, and the quiet time it requires. Only where stall detection was on.
+   */
+  stalled?: { at: number; lastProgressAt: number; quietMs: number };
   endedAt: number;
   timeline: TimelineEvent[];
   ledger: CustodyEntry[];

@@ -9,7 +9,7 @@
  * list goes to the API server directly. Deletes always go to the API.
  */
 import * as k8s from '@kubernetes/client-node';
-import { delay } from '../../common/clock.js';
+import { delay, nowMs } from '../../common/clock.js';
 import type { PodApi } from './pod-api.js';
 
 const RESTART_DELAY_MS = 200;
@@ -22,6 +22,8 @@ export class WatchedPods implements PodApi {
   private restarting = false;
   /** list calls answered from the cache / from the API (for tests and the bench) */
   readonly stats = { cached: 0, direct: 0 };
+  /** when the watch last saw a pod added, changed or removed (nowMs clock) */
+  private lastChangeAt = nowMs();
 
   constructor(
     kc: k8s.KubeConfig,
@@ -31,6 +33,7 @@ export class WatchedPods implements PodApi {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     this.informer = k8s.makeInformer(kc, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, () => core.listNamespacedPod({ namespace }));
     // The informer reports a failed list or watch here and stops; lists go direct until a restart syncs again.
+    for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const) this.informer.on(verb, () => (this.lastChangeAt = nowMs()));
     this.informer.on(k8s.ERROR, () => {
       this.errored = true;
       this.synced = false;
@@ -80,5 +83,15 @@ export class WatchedPods implements PodApi {
 
   deletePod(namespace: string, name: string, graceS?: number): Promise<void> {
     return this.direct.deletePod(namespace, name, graceS);
+  }
+
+  /**
+   * When the pods last changed, or undefined while that cannot be vouched for:
+   * the cache is not synced, or some pod is not ready or is terminating.
+   */
+  quietSince(): number | undefined {
+    if (!this.synced) return undefined;
+    const steady = this.informer.list(this.namespace).every((pod) => !pod.metadata?.deletionTimestamp && (pod.status?.containerStatuses ?? []).length > 0 && pod.status!.containerStatuses!.every((c) => c.ready));
+    return steady ? this.lastChangeAt : undefined;
   }
 }

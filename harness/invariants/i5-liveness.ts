@@ -1,7 +1,8 @@
 /**
  * I5 liveness (docs/invariants.md): the procedure completes within the
  * scenario's timeout after the last fault (or after the request when no
- * fault was applied).
+ * fault was applied). Where the runner stopped waiting early because nothing
+ * moved (stall detection, opt-in), the failure says so instead of claiming the bound passed.
  */
 import type { InvariantResult, RunRecord } from '../../common/record.js';
 import { failed, passed } from './evidence.js';
@@ -21,6 +22,16 @@ export function checkI5(record: RunRecord): InvariantResult {
   const evidence = { requestedAt: record.requestedAt, lastFaultAt: lastFault, completedAt: record.completedAt, timeoutMs: record.plan.timeoutMs, allowanceMs: record.completionAllowanceMs ?? 0, boundMs: bound };
   if (from === undefined) return failed('I5', 'the rekey was never requested', evidence);
   const deadline = from + bound;
+  if (record.completedAt === undefined && record.stalled) {
+    // The wait was cut short (harness/run/stall.ts): say so, with the quiet time that justified it.
+    const { at, lastProgressAt, quietMs } = record.stalled;
+    return failed(
+      'I5',
+      `the rekey stalled: nothing moved for ${Math.round(at - lastProgressAt)} ms (no milestone, Vault event, fault or pod change; every pod ready, no fault due), so the wait stopped ${Math.max(0, Math.round(deadline - at))} ms before the ${bound} ms bound (stall detection: ${quietMs} ms)`,
+      { ...evidence, stalledAt: at, lastProgressAt, stallQuietMs: quietMs },
+      at,
+    );
+  }
   if (record.completedAt === undefined) {
     return failed('I5', `the rekey did not complete within ${bound} ms after the ${lastFault === undefined ? 'request' : 'last fault'}`, evidence, deadline);
   }

@@ -129,6 +129,10 @@ export class DeployedClusterDriver implements IterationDriver {
     return this.backend.gates;
   }
 
+  podsQuietSince(): number | undefined {
+    return this.pods.quietSince();
+  }
+
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       if (observation.timeline.events().some((e) => e.name === COMPLETE_EVENT)) return resolve(true);

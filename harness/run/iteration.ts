@@ -17,6 +17,7 @@ import { gateHoldMs } from './gating.js';
 import type { InitialState, IterationDriver, Observation } from './iteration-driver.js';
 import { dropLogs, newRecord, prepareRunDir, runIdFor, scrubRunDir, writeRecord } from './record-writer.js';
 import { armFaults, type ArmedFaults } from './triggers.js';
+import { watchForStall, type StallWatch } from './stall.js';
 
 export interface IterationContext {
   backend: Backend;
@@ -33,6 +34,8 @@ export interface IterationContext {
   gateMaxHoldMs?: number;
   /** replaces the backend's allowance for process restarts (completion.ts) */
   restartAllowanceMs?: number;
+  /** stop waiting for completion after this long without progress (stall.ts); absent: wait the whole bound */
+  stallAfterMs?: number;
 }
 
 export interface IterationResult {
@@ -102,17 +105,25 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     note('requested', { requestId: plan.requestId });
 
     const boundMs = completionBoundMs(plan, record.completionAllowanceMs);
-    completed = await driver.awaitCompletion(observation, boundMs, ctx.signal);
+    const stall = startStallWatch(driver, observation, armed, ctx.stallAfterMs, record.requestedAt);
+    const waitSignal = stall ? AbortSignal.any([ctx.signal, stall.signal]) : ctx.signal;
+    completed = await driver.awaitCompletion(observation, boundMs, waitSignal);
     // I5's bound runs from the last fault (or the request): a fault applied after the request extends the wait,
     // so a "did not complete" is only ever claimed for time the harness actually watched.
     // (Re-checked after each wait: a later fault moves the bound, and a timer may fire a little early.)
-    while (!completed && !ctx.signal.aborted) {
+    while (!completed && !waitSignal.aborted) {
       const last = armed.lastAppliedAt();
       const remaining = last === undefined ? 0 : last + boundMs - nowMs();
       if (remaining <= 0) break;
-      completed = await driver.awaitCompletion(observation, Math.ceil(remaining), ctx.signal);
+      completed = await driver.awaitCompletion(observation, Math.ceil(remaining), waitSignal);
     }
+    stall?.watch.stop();
     if (ctx.signal.aborted) throw new Error('stopped while awaiting completion');
+    const stalled = completed ? undefined : stall?.watch.verdict();
+    if (stalled) {
+      record.stalled = stalled;
+      note('stalled', { quietMs: stalled.quietMs, lastProgressAt: stalled.lastProgressAt });
+    }
     const done = observation.timeline.events().find((e) => e.name === COMPLETE_EVENT);
     if (completed && done) record.completedAt = done.t;
     if (!completed) note('timeout', { timeoutMs: plan.timeoutMs, allowanceMs: record.completionAllowanceMs ?? 0 });
@@ -208,4 +219,17 @@ export function finalOutcome(checked: Outcome, completed: boolean, faults: Injec
   if (!completed) return 'timeout';
   if (checked === 'passed' && faults.some((f) => f.index >= 0 && !f.landed)) return 'not-hit';
   return checked;
+}
+
+/** The stall watch of one completion wait, when asked for and the driver can tell pod changes; its signal aborts the wait. */
+function startStallWatch(driver: IterationDriver, observation: Observation, armed: ArmedFaults, quietMs: number | undefined, since: number): { watch: StallWatch; signal: AbortSignal } | undefined {
+  if (quietMs === undefined || !driver.podsQuietSince) return undefined;
+  const controller = new AbortController();
+  const watch = watchForStall(
+    { onEvent: (l) => observation.timeline.on(l), podsQuietSince: () => driver.podsQuietSince!(), faultsPending: () => armed.pending() },
+    quietMs,
+    since,
+  );
+  void watch.stalled.then(() => controller.abort(new Error('stalled')));
+  return { watch, signal: controller.signal };
 }

@@ -76,13 +76,15 @@ async function notRunRecord(item: RunItem, options: RunOptions, error: string): 
  * Iteration settings from the backend options: `restartAllowanceMs` replaces the
  * backend's completion allowance (completion.ts; a manager not ours gets the larger foreign one); gate settings (gating.ts): `gates: false`
  * turns them off (so does env REKEY_CHAOS_GATES=off, for measuring the plain
- * timing path from the CLI and the bench), `gateMaxHoldMs` sets the hold bound.
+ * timing path from the CLI and the bench), `gateMaxHoldMs` sets the hold bound;
+ * `stallAfterMs` turns on stall detection (stall.ts).
  */
-function iterationOptions(options: RunOptions): { gates?: boolean; gateMaxHoldMs?: number; restartAllowanceMs?: number } {
+function iterationOptions(options: RunOptions): { gates?: boolean; gateMaxHoldMs?: number; restartAllowanceMs?: number; stallAfterMs?: number } {
   const o = options.backendOptions ?? {};
   const off = o['gates'] === false || process.env['REKEY_CHAOS_GATES'] === 'off';
   return {
     ...(off ? { gates: false } : {}),
+    ...(typeof o['stallAfterMs'] === 'number' ? { stallAfterMs: o['stallAfterMs'] } : {}),
     ...(typeof o['gateMaxHoldMs'] === 'number' ? { gateMaxHoldMs: o['gateMaxHoldMs'] } : {}),
     ...(typeof o['restartAllowanceMs'] === 'number'
       ? { restartAllowanceMs: o['restartAllowanceMs'] }

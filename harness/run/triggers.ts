@@ -209,6 +209,12 @@ export class ArmedFaults {
     await Promise.all(this.states.map((s) => s.inFlight));
   }
 
+  /** A fault is still due: a timed trigger whose time has not come, or an injection under way. */
+  pending(): boolean {
+    if (this.cancelled) return false;
+    return this.states.some((s) => (s.timed !== undefined || s.inFlight !== undefined) && s.application === undefined && s.error === undefined);
+  }
+
   /** When the latest fault applied so far was applied (undefined: none yet). */
   lastAppliedAt(): number | undefined {
     let last: number | undefined;

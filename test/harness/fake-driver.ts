@@ -29,6 +29,8 @@ export interface FakeScript {
   failInitial?: boolean;
   /** the manager's log leaks a shard (the writer must scrub it) */
   leakyLog?: boolean;
+  /** what the pods report for stall detection: when they last changed, undefined while one is not ready (default: never steady) */
+  podsQuietSince?: () => number | undefined;
 }
 
 export class FakeDriver implements IterationDriver {
@@ -76,6 +78,9 @@ export class FakeDriver implements IterationDriver {
     const at = nowMs();
     this.applied.push({ spec, seed, at });
     return { target: spec.targets.join(','), units: [], notes: [], missing: [], appliedAt: at };
+  }
+  podsQuietSince(): number | undefined {
+    return this.script.podsQuietSince?.();
   }
   awaitCompletion(obs: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {

@@ -9,6 +9,7 @@ import { runItemsWith, type RunItem, type RunOptions } from '../../harness/run/r
 import { completionAllowanceMs, settleBoundMs, completionBoundMs, FOREIGN_MANAGER_RESTART_ALLOWANCE_MS, RESTART_ALLOWANCE_MS } from '../../harness/run/completion.js';
 import { checkI5 } from '../../harness/invariants/i5-liveness.js';
 import { FAKE_SHARD_HEX, FAKE_TOKEN, FakeDriver, type FakeScript } from './fake-driver.js';
+import { nowMs } from '../../common/clock.js';
 
 function scenario(id: string, over: Partial<Scenario> = {}): Scenario {
   return { id, family: 'F9', description: 'test', source: 'generated:test', iterations: 1, iterationBase: 2480, seed: 1, faults: [], afterCompletion: [], timeoutS: 10, settleS: 1, invariants: [], ...over };
@@ -114,6 +115,31 @@ describe('harness/run runner loop (fake driver)', () => {
     expect(Object.keys(record.logs)).to.deep.equal(['sva-vault-manager-0']);
     expect(await stat(path.join(runDir, 'logs', 'sva-vault-manager-0.log')).then(() => true, () => false)).to.equal(true);
     expect(driver.recoverCount).to.equal(1);
+  });
+
+  it('with stall detection on, a procedure that stopped moving with every pod ready ends long before its bound, and I5 says it stalled', async () => {
+    const steadySince = nowMs();
+    const { options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle', podsQuietSince: () => steadySince }, { backendOptions: { stallAfterMs: 150 } });
+    // a 10-minute bound: only the stall can end this wait within the test's timeout
+    const summary = await runItemsWith([item('F4', [], { timeoutMs: 600_000 })], options, deps);
+    const { record } = summary.results[0]!;
+    expect(record.outcome).to.equal('timeout');
+    expect(summary.exitCode).to.equal(1);
+    expect(record.stalled).to.include({ quietMs: 150 });
+    expect(record.stalled!.at - record.stalled!.lastProgressAt).to.be.at.least(150);
+    expect(record.timeline.some((e) => e.name === 'runner:stalled')).to.equal(true);
+    const i5 = checkI5(record);
+    expect(i5.status).to.equal('failed');
+    expect(i5.message).to.match(/^the rekey stalled: nothing moved for [0-9]+ ms .* before the 600000 ms bound/);
+  });
+
+  it('stall detection never calls a stall while a pod is not ready: the whole bound is waited', async () => {
+    const { options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle', podsQuietSince: () => undefined }, { backendOptions: { stallAfterMs: 20 } });
+    const summary = await runItemsWith([item('F4', [], { timeoutMs: 300 })], options, deps);
+    const { record } = summary.results[0]!;
+    expect(record.outcome).to.equal('timeout');
+    expect(record.stalled).to.equal(undefined);
+    expect(checkI5(record).message).to.equal('the rekey did not complete within 300 ms after the request');
   });
 
   it('a fault applied after the request extends the completion wait to the timeout after it (I5 bound)', async () => {
