@@ -78,19 +78,16 @@ export const DEFECT_CATCHERS: Record<string, DefectCatcher> = {
     candidates: ['F1'],
     invariants: ['I8'],
     why: 'fault-free, the feed shows no audit rekey (vault-audit-started) between cluster-rekey-shuffle and cluster-rekey-audit',
-    unverified: MODEL_ONLY,
   },
   'backup-after-delete': {
     candidates: ['F1', 'M-cluster-key-0-deleted-kill-manager', 'M-cluster-key-0-deleted-delete-manager'],
     invariants: ['I8', 'I5'],
     why: 'fault-free, cluster-key-0-deleted comes before cluster-key-bk-0 (I8); killed after the delete, the shuffle finds neither set and stops for good (I5)',
-    unverified: MODEL_ONLY,
   },
   'rekeys-to-threshold-2': {
     candidates: ['F1'],
     invariants: ['I9'],
     why: 'seal-status after the rekey says threshold 2, and every 2-subset of the final cluster-key authenticates (needs the policy audit wired into the runner)',
-    unverified: MODEL_ONLY,
   },
   'unseal-gives-up-after-one-failure': {
     candidates: ['M-vault-rotated-kill-standby', 'M-cluster-rekey-verified-kill-standby', 'M-vault-rotated-delete-standby', 'M-cluster-rekey-verified-delete-standby'],
@@ -102,24 +99,20 @@ export const DEFECT_CATCHERS: Record<string, DefectCatcher> = {
     candidates: ['F1'],
     invariants: ['I10'],
     why: 'the ledger reads cluster-key-bk-0 with the strict reader the moment it is written: whitespace inside the base64 value',
-    unverified: MODEL_ONLY,
   },
   'request-consumed-before-shards-stored': {
     candidates: ['F1'],
     invariants: ['I2', 'I3', 'I8'],
     why: 'the request disappears when Vault issues the new shards: the rekey "completes" with cluster-rekey left over, the old key still in use and no verification on the timeline',
-    unverified: MODEL_ONLY,
   },
   'authenticate-restarts-from-first-shard': {
     candidates: ['M-vault-auth-progress-1-kill-manager', 'M-vault-auth-progress-2-kill-manager', 'M-vault-auth-progress-1-delete-manager'],
     invariants: ['I5'],
     why: 'the gate holds the manager after Vault accepted a share; killed there, the new manager resubmits share 0, which Vault refuses every pass',
-    unverified: MODEL_ONLY,
   },
   'audit-leaves-rekey-running': {
     candidates: ['F1'],
     invariants: ['I2', 'I3', 'I7'],
     why: "the passing audit's throw-away rekey stays pending: the harness's end-of-iteration audits find a rekey running and cannot conclude",
-    unverified: MODEL_ONLY,
   },
 };
