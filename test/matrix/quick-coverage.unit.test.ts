@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { expectedRekeySequence } from '../../common/milestones.js';
+import { embeddedGateKind } from '../../harness/backends/embedded-gates.js';
 import { milestoneMatrix } from '../../matrix/milestone-matrix.js';
 import { QUICK_WINDOWS, quickCoverageIds, quickCoverageScenarios, type CoverageWindow } from '../../matrix/quick-coverage.js';
 
@@ -24,11 +25,16 @@ describe('matrix/quick-coverage: the quick matrix chosen by milestones × partie
   it('hits the manager in every window, the active while Vault holds rekey state in memory, a standby from the rotation to the shuffle', () => {
     const windowsOf = (party: string) => QUICK_WINDOWS.filter((w) => w.parties.includes(party as CoverageWindow['parties'][number])).map((w) => w.after);
     expect(windowsOf('manager')).to.have.length(QUICK_WINDOWS.length);
-    for (const m of ['vault-rekey-started', 'vault-auth-progress-1', 'vault-auth-complete', 'cluster-rekey-4', 'vault-verify-progress-1', 'vault-audit-started']) expect(windowsOf('active')).to.include(m);
+    for (const m of ['vault-rekey-started', 'vault-auth-progress-1', 'vault-auth-complete', 'cluster-rekey-4', 'vault-verify-progress-1', 'cluster-rekey-shuffle']) expect(windowsOf('active')).to.include(m);
     const rotated = sequence.indexOf('vault-rotated');
     const shuffle = sequence.indexOf('cluster-rekey-shuffle');
     expect(windowsOf('standby').every((m) => sequence.indexOf(m) >= rotated && sequence.indexOf(m) <= shuffle)).to.equal(true);
     expect(windowsOf('standby')).to.include.members(['vault-rotated', 'cluster-rekey-shuffle']);
+  });
+
+  it('lands every time on embedded: each window after the request is one a milestone gate can hold', () => {
+    const ungated = QUICK_WINDOWS.filter((w) => embeddedGateKind(w.after) === undefined).map((w) => w.after);
+    expect(ungated).to.deep.equal(['cluster-rekey-request']);
   });
 
   it('alternates kill and delete per party, so both restart paths are crossed', () => {
