@@ -34,7 +34,7 @@ const FAULT_KEYS = ['trigger', 'kind', 'targets', 'grace', 'randomSubset', 'down
 const CLEANUP_KEYS = ['kind', 'targets', 'grace', 'randomSubset', 'down'];
 const TRIGGER_KEYS = ['after', 'offset', 'occurrence', 'at'];
 
-export const FAMILIES = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'milestone', 'trouble', 'explore', 'regression'];
+export const FAMILIES = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'milestone', 'trouble', 'unseal', 'explore', 'regression'];
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 /** Defaults for optional fields, in procedure seconds (the original's rates). */

@@ -6,6 +6,8 @@
  */
 import { expect } from 'chai';
 import { loadCatalog, REPO_ROOT } from '../../matrix/catalog.js';
+import { UNSEAL_EVENTS } from '../../common/milestones.js';
+import { milestoneMatrix, unsealMatrix } from '../../matrix/milestone-matrix.js';
 import { makePlan, stableJson } from '../../matrix/plan.js';
 import { decodeReplayToken, encodeReplayToken } from '../../matrix/replay.js';
 import { parseScenarioText } from '../../matrix/schema.js';
@@ -57,5 +59,31 @@ describe('matrix: vault-trouble scenarios', () => {
     const replayed = makePlan(catalog.get(spec.scenario)!, spec.iteration, { timescale: spec.timescale, seed: spec.seed });
     expect(stableJson(replayed)).to.equal(stableJson(makePlan(catalog.get('T2-rekey-trouble')!, 0, { timescale: 0.02 })));
     expect(replayed.faults[1]!.fault.trouble).to.deep.equal({ path: 'sys/rekey/verify', mode: 'reset', count: 2, methods: ['PUT'] });
+  });
+
+  it('the unseal matrix aims a second fault at a standby restarted at the rotation, when it is back sealed and once unsealed, apart from the milestone matrix', () => {
+    const all = unsealMatrix();
+    expect(all.map((s) => s.id)).to.deep.equal([
+      'U-vault-sealed-kill-manager',
+      'U-vault-sealed-delete-manager',
+      'U-vault-sealed-unseal-errors',
+      'U-vault-sealed-unseal-resets',
+      'U-vault-sealed-unseal-delays',
+      'U-vault-unsealed-kill-manager',
+      'U-vault-unsealed-delete-manager',
+    ]);
+    for (const s of all) expect(UNSEAL_EVENTS as readonly string[]).to.include((s.faults[1]!.trigger as { after: string }).after);
+    expect(new Set(all.map((s) => s.iterationBase)).size).to.equal(all.length);
+    const u = all.find((s) => s.id === 'U-vault-sealed-unseal-errors')!;
+    expect(u.faults.map((f) => f.fault.kind)).to.deep.equal(['kill-process', 'vault-trouble']);
+    expect(u.faults[0]!.trigger).to.deep.include({ after: 'vault-rotated' });
+    const catalog = loadCatalog();
+    for (const s of all) {
+      expect(catalog.get(s.id), s.id).to.deep.equal(s);
+      expect(parseScenarioText(s.source, scenarioToYaml(s)), s.id).to.deep.equal(s);
+    }
+    const bases = new Set(milestoneMatrix().map((s) => s.iterationBase));
+    expect(all.some((s) => bases.has(s.iterationBase)), 'no request id shared with the milestone matrix').to.equal(false);
+    expect(all.every((s) => s.family === 'unseal')).to.equal(true);
   });
 });
