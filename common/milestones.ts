@@ -12,7 +12,28 @@
  *    double's feed (exact, embedded only): the VAULT_EVENTS below.
  *  - `rekey-complete`: the procedure finished (all four milestone secrets gone).
  */
-import { MILESTONE_SECRETS, SET_PREFIXES, SHARES, ROOT_TOKEN_SECRET } from './secrets.js';
+import { MILESTONE_SECRETS, SET_PREFIXES, SHARES, ROOT_TOKEN_SECRET, THRESHOLD } from './secrets.js';
+
+/**
+ * Unseal events, per server (the event's `detail.server` names it): what a
+ * restarted server goes through until the manager has unsealed it. They are
+ * not steps of the rekey procedure (no PROCEDURE_MILESTONES list has them:
+ * a fault-free rekey unseals nothing), but faults can aim at them, e.g. a
+ * transient failure of `sys/unseal` right after a restart. Embedded only:
+ * they come from the Vault double's feed; the poller does not derive them.
+ * Progress stops one short of THRESHOLD: the last share ends in
+ * `vault-unsealed` or `vault-unseal-rejected`.
+ */
+export const UNSEAL_EVENTS = [
+  'vault-sealed', // a server process started (every one starts sealed) or a server was sealed
+  ...Array.from({ length: THRESHOLD - 1 }, (_, i) => `vault-unseal-progress-${i + 1}` as `vault-unseal-progress-${number}`), // sys/unseal accepted share n
+  'vault-unseal-rejected', // a full set of shares was submitted and did not open the server (wrong key)
+  'vault-unsealed', // the server unsealed
+] as const;
+
+export function isUnsealEvent(name: string): boolean {
+  return (UNSEAL_EVENTS as readonly string[]).includes(name);
+}
 
 export const VAULT_EVENTS = [
   'vault-rekey-started', // a rekey began on the active server (not an audit)
@@ -26,6 +47,7 @@ export const VAULT_EVENTS = [
   'vault-audit-started', // a rekey begun for an audit of a set (after the shuffle milestone)
   'vault-audit-complete', // that audit's authentication completed
   'vault-active-changed', // a different server became active
+  ...UNSEAL_EVENTS,
 ] as const;
 export type VaultEvent = (typeof VAULT_EVENTS)[number];
 

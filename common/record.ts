@@ -150,6 +150,22 @@ export interface InjectedFault {
   nextMilestone?: { name: string; t: number };
   /** the milestone gate that held the cluster at the trigger (embedded backend), when one was armed */
   gate?: GateRecord;
+  /** vault-trouble: each rule armed, and how many requests it acted on (a rule that never bit shows 0) */
+  trouble?: TroubleEffect[];
+}
+
+/**
+ * One vault-trouble rule as the runner found it once the procedure was over
+ * (read, then removed). `applied` counts the requests it failed, reset or
+ * delayed; missing with `error` when the rule could not be read (its server
+ * restarted, which takes the rule with it).
+ */
+export interface TroubleEffect {
+  server: string;
+  rule: string;
+  applied?: number;
+  remaining?: number;
+  error?: string;
 }
 
 /**

@@ -5,7 +5,35 @@
  * (parsing, validation); consumed by `harness/run` and `reports/`.
  */
 
-export type FaultKind = 'delete-pod' | 'kill-process' | 'node-loss';
+export type FaultKind = 'delete-pod' | 'kill-process' | 'node-loss' | 'vault-trouble';
+
+/**
+ * `vault-trouble`: the next `count` client requests on an API path prefix of
+ * each target server misbehave, as a transient failure would (docs/scenarios.md).
+ * `error` answers 500, `reset` resets the connection unanswered, `delay` holds
+ * the request `delayMs` (wall-clock milliseconds, not scaled: it stands for
+ * a slow server, measured against the manager's own request timeouts).
+ */
+export const TROUBLE_MODES = ['error', 'reset', 'delay'] as const;
+export type TroubleMode = (typeof TROUBLE_MODES)[number];
+/** API paths under `sys/`, matched as a prefix (`sys/unseal`, `sys/rekey/`; a trailing `*` is allowed). */
+export const TROUBLE_PATH_PATTERN = /^sys\/[A-Za-z0-9/_-]+\*?$/;
+export const MAX_TROUBLE_COUNT = 1000;
+export const MAX_TROUBLE_DELAY_MS = 120_000;
+
+/** Request methods a trouble rule may be limited to (POST is Vault's PUT). */
+export const TROUBLE_METHODS = ['GET', 'PUT', 'DELETE'] as const;
+export type TroubleMethod = (typeof TROUBLE_METHODS)[number];
+
+export interface VaultTroubleSpec {
+  path: string;
+  mode: TroubleMode;
+  count: number;
+  /** delay mode only */
+  delayMs?: number;
+  /** only these methods misbehave (default all): e.g. PUT, so the harness's own status reads of the same path pass */
+  methods?: TroubleMethod[];
+}
 
 /**
  * Target grammar (resolved at injection time with the iteration's seeded
@@ -29,6 +57,8 @@ export interface FaultSpec {
   randomSubset?: boolean;
   /** node-loss only: how long the node stays down, procedure seconds. */
   downS?: number;
+  /** vault-trouble only: what misbehaves on each target server. */
+  trouble?: VaultTroubleSpec;
 }
 
 export interface ScheduledFault {

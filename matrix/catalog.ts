@@ -1,7 +1,7 @@
 /**
  * Every scenario the CLI knows: the YAML files under `scenarios/` (families,
  * regressions, anything else a user drops there) plus the generated milestone
- * matrix. Loading validates every file up front, so one malformed file or a
+ * and unseal matrices. Loading validates every file up front, so one malformed file or a
  * duplicate id stops the command before anything runs.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 import { REPO_ROOT } from '../common/repo-root.js';
 import { ScenarioError, UsageError } from '../common/errors.js';
 import type { Scenario } from '../common/scenario.js';
-import { milestoneMatrix } from './milestone-matrix.js';
+import { milestoneMatrix, unsealMatrix } from './milestone-matrix.js';
 import { parseScenarioDocument } from './schema.js';
 
 export { REPO_ROOT };
@@ -93,7 +93,7 @@ export class Catalog {
   }
 }
 
-/** Loads every file under `scenarios/` (paths shown relative to the repo root) and the generated matrix. */
+/** Loads every file under `scenarios/` (paths shown relative to the repo root) and the generated matrices. */
 export function loadCatalog(scenariosDir = SCENARIOS_DIR): Catalog {
   const catalog = new Catalog();
   for (const file of yamlFilesUnder(scenariosDir)) {
@@ -102,5 +102,6 @@ export function loadCatalog(scenariosDir = SCENARIOS_DIR): Catalog {
     catalog.add(loaded.scenario, loaded.idLine);
   }
   for (const scenario of milestoneMatrix()) catalog.add(scenario);
+  for (const scenario of unsealMatrix()) catalog.add(scenario);
   return catalog;
 }

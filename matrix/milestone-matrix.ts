@@ -95,3 +95,66 @@ export function milestoneMatrix(): Scenario[] {
   }
   return out;
 }
+
+/**
+ * Faults aimed inside a restarted server's unseal (docs/scenarios.md, "The
+ * unseal matrix"): a standby's process is killed right after the rotation
+ * (gated), which is the restart that has to try more than one shard set, and
+ * a second fault lands when it is back sealed, or once it is unsealed. Family
+ * `unseal`, so the milestone matrix and the quick sample stay as they are.
+ * These milestones come from a restarted process, which no gate armed before
+ * the request survives: the second fault runs on plain timing. Only windows a
+ * fault can reach that way are generated: `vault-sealed` opens the manager's
+ * unseal wait (several status passes), `vault-unsealed` ends the unseal. The
+ * progress and rejection milestones sit inside a burst of unseal calls a few
+ * ms apart; a fault aimed there by hand is reported not hit when it comes late.
+ */
+export const UNSEAL_ITERATION_BASE = 7400;
+
+interface UnsealFollowUp {
+  name: string;
+  fault: FaultSpec;
+  afterCompletion: FaultSpec[];
+  /** the milestones it is aimed at: unseal trouble only where an unseal is still to come */
+  after: string[];
+}
+
+export const UNSEAL_MATRIX_EVENTS = ['vault-sealed', 'vault-unsealed'];
+
+const UNSEAL_FOLLOW_UPS: UnsealFollowUp[] = [
+  { name: 'kill-manager', fault: { kind: 'kill-process', targets: ['manager'] }, afterCompletion: [{ kind: 'delete-pod', targets: ['manager'] }], after: UNSEAL_MATRIX_EVENTS },
+  { name: 'delete-manager', fault: { kind: 'delete-pod', targets: ['manager'] }, afterCompletion: [], after: UNSEAL_MATRIX_EVENTS },
+  // Only the restarted server is sealed, so only its unseal calls meet these rules.
+  { name: 'unseal-errors', fault: { kind: 'vault-trouble', targets: ['all-servers'], trouble: { path: 'sys/unseal', mode: 'error', count: 3 } }, afterCompletion: [], after: ['vault-sealed'] },
+  { name: 'unseal-resets', fault: { kind: 'vault-trouble', targets: ['all-servers'], trouble: { path: 'sys/unseal', mode: 'reset', count: 2 } }, afterCompletion: [], after: ['vault-sealed'] },
+  { name: 'unseal-delays', fault: { kind: 'vault-trouble', targets: ['all-servers'], trouble: { path: 'sys/unseal', mode: 'delay', count: 2, delayMs: 1500 } }, afterCompletion: [], after: ['vault-sealed'] },
+];
+
+export function unsealMatrix(): Scenario[] {
+  const out: Scenario[] = [];
+  const restart: FaultSpec = { kind: 'kill-process', targets: ['standby'] };
+  for (const event of UNSEAL_MATRIX_EVENTS) {
+    for (const follow of UNSEAL_FOLLOW_UPS.filter((f) => f.after.includes(event))) {
+      const id = `U-${event}-${follow.name}`;
+      out.push({
+        id,
+        family: 'unseal',
+        description: `kill of a standby's process right after vault-rotated, then ${follow.name} right after its ${event}`,
+        source: 'generated:unseal-matrix',
+        iterations: 1,
+        iterationBase: UNSEAL_ITERATION_BASE + out.length,
+        seed: hash32('unseal-matrix', id),
+        faults: [
+          { trigger: { after: 'vault-rotated', offsetS: 0, occurrence: 1 }, fault: restart },
+          { trigger: { after: event, offsetS: 0, occurrence: 1 }, fault: follow.fault },
+        ],
+        afterCompletion: follow.afterCompletion,
+        timeoutS: PROCEDURE_TIMEOUT_S,
+        settleS: SETTLE_S,
+        invariants: [...FAULTED_INVARIANTS],
+        tags: ['unseal', `after:${event}`],
+      });
+    }
+  }
+  return out;
+}

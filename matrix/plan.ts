@@ -52,6 +52,10 @@ function copySpec(spec: FaultSpec): FaultSpec {
   if (spec.graceS !== undefined) out.graceS = spec.graceS;
   if (spec.randomSubset !== undefined) out.randomSubset = spec.randomSubset;
   if (spec.downS !== undefined) out.downS = spec.downS;
+  if (spec.trouble !== undefined) {
+    const t = spec.trouble;
+    out.trouble = { path: t.path, mode: t.mode, count: t.count, ...(t.delayMs !== undefined ? { delayMs: t.delayMs } : {}), ...(t.methods !== undefined ? { methods: [...t.methods] } : {}) };
+  }
   return out;
 }
 

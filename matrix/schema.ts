@@ -4,7 +4,23 @@
  * ScenarioError that names file, line and field. Nothing downstream ever sees
  * an unvalidated value.
  */
-import { ALL_INVARIANTS, type FaultKind, type FaultSpec, type InvariantId, type Scenario, type ScheduledFault, type Trigger } from '../common/scenario.js';
+import {
+  ALL_INVARIANTS,
+  MAX_TROUBLE_COUNT,
+  MAX_TROUBLE_DELAY_MS,
+  TROUBLE_METHODS,
+  TROUBLE_MODES,
+  TROUBLE_PATH_PATTERN,
+  type FaultKind,
+  type FaultSpec,
+  type InvariantId,
+  type Scenario,
+  type ScheduledFault,
+  type Trigger,
+  type TroubleMethod,
+  type TroubleMode,
+  type VaultTroubleSpec,
+} from '../common/scenario.js';
 import { isMilestoneEvent } from '../common/milestones.js';
 import { DEFAULT_NODES, FAULT_KINDS, isFaultKind, targetProblem } from './targets.js';
 import { describe, YamlSource, type Located } from './yaml-source.js';
@@ -13,11 +29,12 @@ export const SCENARIO_KEYS = [
   'id', 'family', 'description', 'iterations', 'iterationBase', 'seed', 'timeout', 'settle',
   'faults', 'afterCompletion', 'invariants', 'cluster', 'manager', 'tags',
 ] as const;
-const FAULT_KEYS = ['trigger', 'kind', 'targets', 'grace', 'randomSubset', 'down'];
+const TROUBLE_KEYS = ['path', 'mode', 'count', 'delayMs', 'methods'];
+const FAULT_KEYS = ['trigger', 'kind', 'targets', 'grace', 'randomSubset', 'down', ...TROUBLE_KEYS];
 const CLEANUP_KEYS = ['kind', 'targets', 'grace', 'randomSubset', 'down'];
 const TRIGGER_KEYS = ['after', 'offset', 'occurrence', 'at'];
 
-export const FAMILIES = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'milestone', 'explore', 'regression'];
+export const FAMILIES = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'milestone', 'trouble', 'unseal', 'explore', 'regression'];
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
 /** Defaults for optional fields, in procedure seconds (the original's rates). */
@@ -69,7 +86,7 @@ class ScenarioReader {
       iterationBase: opt('iterationBase', (at) => this.number(at, { integer: true, min: 0, max: 9999 }), DEFAULTS.iterationBase),
       seed: opt('seed', (at) => this.number(at, { integer: true, min: 0, max: 0xffffffff }), DEFAULTS.seed),
       faults: opt('faults', (at) => src.sequence(at).map((item) => this.scheduledFault(item, nodes)), []),
-      afterCompletion: opt('afterCompletion', (at) => src.sequence(at).map((item) => this.faultSpec(item, src.mapping(item, CLEANUP_KEYS), nodes)), []),
+      afterCompletion: opt('afterCompletion', (at) => src.sequence(at).map((item) => this.cleanupFault(item, nodes)), []),
       timeoutS: opt('timeout', (at) => this.number(at, { min: 0, exclusiveMin: true }), DEFAULTS.timeoutS),
       settleS: opt('settle', (at) => this.number(at, { min: 0 }), DEFAULTS.settleS),
       invariants: opt('invariants', (at) => this.invariants(at), [...ALL_INVARIANTS]),
@@ -142,6 +159,14 @@ class ScenarioReader {
     return { trigger: this.trigger(triggerAt), fault: this.faultSpec(at, fields, nodes) };
   }
 
+  /** After-completion faults clear back-off by restarting things; trouble armed then would only disturb the audits. */
+  private cleanupFault(at: Located, nodes: readonly string[]): FaultSpec {
+    const fields = this.src.mapping(at, CLEANUP_KEYS);
+    const kind = fields.get('kind');
+    if (kind && this.src.scalar(kind) === 'vault-trouble') this.src.fail(kind, 'vault-trouble cannot be an after-completion fault (it would hit the final audits, not the manager)');
+    return this.faultSpec(at, fields, nodes);
+  }
+
   private trigger(at: Located): Trigger {
     const fields = this.src.mapping(at, TRIGGER_KEYS);
     const after = fields.get('after');
@@ -188,7 +213,7 @@ class ScenarioReader {
     }
     const subset = fields.get('randomSubset');
     if (subset) {
-      if (kind === 'node-loss') this.src.fail(subset, 'does not apply to node-loss');
+      if (kind === 'node-loss' || kind === 'vault-trouble') this.src.fail(subset, `does not apply to ${kind}`);
       spec.randomSubset = this.boolean(subset);
       if (spec.randomSubset && targets.length < 2) this.src.fail(subset, 'needs at least two targets to pick a subset from');
     }
@@ -196,6 +221,42 @@ class ScenarioReader {
     if (down) {
       if (kind !== 'node-loss') this.src.fail(down, `only applies to node-loss, not ${kind}`);
       spec.downS = this.number(down, { min: 0, exclusiveMin: true });
+    }
+    if (kind === 'vault-trouble') spec.trouble = this.trouble(at, fields);
+    else {
+      for (const name of TROUBLE_KEYS) {
+        const extra = fields.get(name);
+        if (extra) this.src.fail(extra, `only applies to vault-trouble, not ${kind}`);
+      }
+    }
+    return spec;
+  }
+
+  /** The `path`, `mode`, `count`, `delayMs`, `methods` of a vault-trouble fault (the double's trouble API checks the same on arrival). */
+  private trouble(at: Located, fields: Map<string, Located>): VaultTroubleSpec {
+    const need = (name: string): Located => fields.get(name) ?? this.src.fail({ ...at, field: `${at.field}.${name}` }, 'is required for vault-trouble');
+    const pathAt = need('path');
+    const path = this.string(pathAt);
+    if (!TROUBLE_PATH_PATTERN.test(path)) this.src.fail(pathAt, `"${path}" must be an API path under sys/ such as sys/unseal or sys/rekey/ (a trailing * is allowed)`);
+    const modeAt = need('mode');
+    const mode = this.string(modeAt);
+    if (!(TROUBLE_MODES as readonly string[]).includes(mode)) this.src.fail(modeAt, `unknown mode "${mode}" (expected ${TROUBLE_MODES.join(', ')})`);
+    const count = this.number(need('count'), { integer: true, min: 1, max: MAX_TROUBLE_COUNT });
+    const spec: VaultTroubleSpec = { path, mode: mode as TroubleMode, count };
+    const delayAt = fields.get('delayMs');
+    if (mode === 'delay') spec.delayMs = this.number(delayAt ?? need('delayMs'), { integer: true, min: 1, max: MAX_TROUBLE_DELAY_MS });
+    else if (delayAt) this.src.fail(delayAt, `only applies to mode delay, not ${mode}`);
+    const methodsAt = fields.get('methods');
+    if (methodsAt) {
+      const items = this.src.sequence(methodsAt);
+      if (items.length === 0) this.src.fail(methodsAt, 'must name at least one method (omit the field for all)');
+      const methods = items.map((item) => {
+        const name = this.string(item).toUpperCase();
+        const method = name === 'POST' ? 'PUT' : name;
+        if (!(TROUBLE_METHODS as readonly string[]).includes(method)) this.src.fail(item, `unknown method "${name}" (expected GET, PUT, POST, DELETE)`);
+        return method as TroubleMethod;
+      });
+      spec.methods = [...new Set(methods)];
     }
     return spec;
   }

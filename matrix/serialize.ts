@@ -20,6 +20,13 @@ function faultDoc(f: FaultSpec): Record<string, unknown> {
   if (f.graceS !== undefined) out['grace'] = f.graceS;
   if (f.randomSubset !== undefined) out['randomSubset'] = f.randomSubset;
   if (f.downS !== undefined) out['down'] = f.downS;
+  if (f.trouble !== undefined) {
+    out['path'] = f.trouble.path;
+    out['mode'] = f.trouble.mode;
+    out['count'] = f.trouble.count;
+    if (f.trouble.delayMs !== undefined) out['delayMs'] = f.trouble.delayMs;
+    if (f.trouble.methods !== undefined) out['methods'] = [...f.trouble.methods];
+  }
   return out;
 }
 

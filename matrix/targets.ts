@@ -5,7 +5,7 @@
  */
 import type { FaultKind } from '../common/scenario.js';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['delete-pod', 'kill-process', 'node-loss'];
+export const FAULT_KINDS: readonly FaultKind[] = ['delete-pod', 'kill-process', 'node-loss', 'vault-trouble'];
 
 /** The three nodes of the original test cluster; server ordinal i runs on node i. */
 export const DEFAULT_NODES = ['controller-0', 'controller-1', 'worker-0'] as const;
@@ -19,7 +19,8 @@ export function isFaultKind(value: unknown): value is FaultKind {
 
 /**
  * Why a target is not valid for a fault kind, or undefined when it is.
- * Pod faults (delete, kill) take pod targets; node loss takes node targets.
+ * Pod faults (delete, kill) take pod targets; node loss takes node targets;
+ * Vault trouble takes server targets only.
  */
 export function targetProblem(kind: FaultKind, target: string, nodes: readonly string[] = DEFAULT_NODES): string | undefined {
   const serverMatch = /^server:(.*)$/.exec(target);
@@ -39,6 +40,8 @@ export function targetProblem(kind: FaultKind, target: string, nodes: readonly s
     return `unknown target "${target}": no node "${nodeMatch[1]}" (nodes: ${nodes.join(', ')})`;
   }
   if (kind === 'node-loss' && !isNodeTarget) return `target "${target}" names a pod, but node-loss needs node:<node> or node-of:active`;
+  // Trouble is armed in a Vault server's API: the manager and nodes have none.
+  if (kind === 'vault-trouble' && (isNodeTarget || target === 'manager')) return `target "${target}" is not a Vault server, but vault-trouble needs a server target (active, standby, random-server, all-servers, server:<0-${SERVER_REPLICAS - 1}>)`;
   if (kind !== 'node-loss' && !isNodeTarget) return undefined;
   if (kind !== 'node-loss') return `target "${target}" names a node, but ${kind} needs a pod target`;
   return undefined;

@@ -13,6 +13,7 @@
  */
 import { RekeyChaosError } from '../../common/errors.js';
 import type { Backend as BackendName } from '../../common/record.js';
+import type { VaultTroubleSpec } from '../../common/scenario.js';
 import type { VaultEndpoint } from '../vault-client/client.js';
 
 export interface ClusterNames {
@@ -87,6 +88,27 @@ export interface MilestoneGates {
   arm(milestone: string, maxHoldMs: number): Promise<MilestoneGate | undefined>;
 }
 
+/** A trouble rule as one Vault server reports it. */
+export interface VaultTroubleRuleStatus {
+  id: string;
+  /** matching requests still to misbehave */
+  remaining: number;
+  /** requests the rule acted on */
+  applied: number;
+}
+
+/**
+ * Transient Vault API failures (the embedded double's harness-only trouble
+ * API): a rule on one server makes its next `count` client requests on a path
+ * misbehave. Real Vault has no such thing, so only the embedded backend has it.
+ */
+export interface VaultTroubleCapability {
+  /** arms a rule on one server pod; resolves once the server accepted it */
+  arm(namespace: string, pod: string, spec: VaultTroubleSpec): Promise<{ id: string; at: number }>;
+  /** reads the rule's final status and removes it, so nothing it has left carries into later requests */
+  finish(namespace: string, pod: string, id: string): Promise<VaultTroubleRuleStatus>;
+}
+
 export interface CollectedLogs {
   /** pod → file relative to the run dir */
   logs: Record<string, string>;
@@ -126,10 +148,12 @@ export interface ClusterBackend extends AsyncDisposable {
   markLogs?(): Promise<void>;
   /** milestone gates (the embedded cluster's harness-only extensions) */
   readonly gates?: MilestoneGates;
+  /** transient Vault API failures (the embedded double's harness-only trouble API) */
+  readonly vaultTrouble?: VaultTroubleCapability;
 }
 
 /** The processes-level capabilities a fault may need; a backend without one is reported, not faked. */
-export type ProcessCapabilities = Pick<ClusterBackend, 'name' | 'killProcess' | 'loseNode'>;
+export type ProcessCapabilities = Pick<ClusterBackend, 'name' | 'killProcess' | 'loseNode' | 'vaultTrouble'>;
 
 /** A fault the backend has no capability for (exit 2: the scenario asks what this cluster cannot do). */
 export class UnsupportedFaultError extends RekeyChaosError {

@@ -18,8 +18,9 @@ import { isProcedureSecret, ROOT_TOKEN_SECRET, SHARES } from '../../common/secre
 import { deployWorkloads, startEmbeddedCluster, type EmbeddedCluster, type WorkloadOptions } from '../../platform/cluster.js';
 import { vaultFeedPath } from '../../platform/workloads.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, CollectedLogs, DeployOptions, ManagerChoice, MilestoneGates } from './backend.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, CollectedLogs, DeployOptions, ManagerChoice, MilestoneGates, VaultTroubleCapability } from './backend.js';
 import { embeddedGates } from './embedded-gates.js';
+import { embeddedVaultTrouble } from './embedded-trouble.js';
 import { PodLogCursor } from './embedded-logs.js';
 import { deployForeignManager, labelSelectorOf } from './embedded-manager.js';
 import { isManagerProblemLine, managerLogFormat, planManager, statusRateSecondsFor, type ManagerPlan } from '../manager-spec/index.js';
@@ -57,10 +58,13 @@ export class EmbeddedBackend implements ClusterBackend {
   private manager: DeployedManager | undefined;
   /** Milestone gates, unless switched off (`gates: false`: the Vault double then serves none either). */
   readonly gates: MilestoneGates | undefined;
+  /** Transient Vault API failures: the double serves its trouble API with the gates' harness API, so it goes with them. */
+  readonly vaultTrouble: VaultTroubleCapability | undefined;
 
   constructor(private readonly options: EmbeddedBackendOptions = {}) {
     this.statusRateMs = options.statusRateMs ?? DEFAULT_STATUS_RATE_MS;
     this.gates = options.gates === false ? undefined : embeddedGates(() => this.need().cluster);
+    this.vaultTrouble = options.gates === false ? undefined : embeddedVaultTrouble(() => this.need().handle);
   }
 
   private need(): { cluster: EmbeddedCluster; handle: ClusterHandle } {

@@ -1,5 +1,6 @@
 /**
- * Turns the Vault double's feed into exact Vault milestone events and the
+ * Turns the Vault double's feed into exact Vault milestone events (the
+ * rekey's, and each server's unseal: common/milestones.ts UNSEAL_EVENTS) and the
  * history of the key in effect (`KeyInEffect`, for exact I1). Embedded only:
  * real Vault has no feed, and nothing but the harness reads it.
  *
@@ -9,6 +10,7 @@
  * server's commit feed where there is one, so a late watch cannot misname it).
  */
 import type { KeyInEffect, TimelineEvent } from '../../common/record.js';
+import { isMilestoneEvent } from '../../common/milestones.js';
 import { FeedTailer, type FeedLine } from './feed-tailer.js';
 
 export interface FeedObserverOptions {
@@ -78,6 +80,18 @@ export class FeedInterpreter {
         this.rekeyRunning = false;
         return previous !== undefined && previous !== line.server ? at('vault-active-changed', { previous }) : [];
       }
+      case 'started':
+        return at('vault-sealed', { cause: 'start' });
+      case 'sealed':
+        return at('vault-sealed', { cause: 'seal' });
+      case 'unseal-progress': {
+        const name = `vault-unseal-progress-${Number(line.progress)}`;
+        return isMilestoneEvent(name) ? at(name) : [];
+      }
+      case 'unseal-rejected':
+        return at('vault-unseal-rejected');
+      case 'unsealed':
+        return at('vault-unsealed');
       default:
         return [];
     }

@@ -130,8 +130,10 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     await armed.awaitTimed(record.requestedAt + boundMs);
     await armed.settleFired();
     armed.cancel();
-    // Before anything else talks to Vault: a Vault gate cannot tell the harness's audits from the manager's calls.
+    // Before anything else talks to Vault: a Vault gate cannot tell the harness's audits from the manager's calls,
+    // and a trouble rule with requests left would fail them; before the after-completion faults restart servers and take the rules' counts with them.
     await armed.releaseGates();
+    await armed.finishFaults();
 
     for (const [i, spec] of plan.afterCompletion.entries()) {
       const app = await driver.applyFault(spec, (plan.seed ^ 0x5eed) + i, plan.timescale);
@@ -164,6 +166,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
   } finally {
     armed?.cancel();
     await armed?.releaseGates();
+    await armed?.finishFaults();
     if (observation) {
       await observation.stop().catch(() => undefined);
       secretValues.push(...observation.secretValues());

@@ -13,7 +13,7 @@
  * poller reporting the same rotation are not two occurrences.
  */
 import { nowMs } from '../../common/clock.js';
-import type { GateRecord, InjectedFault, TimelineEvent } from '../../common/record.js';
+import type { GateRecord, InjectedFault, TimelineEvent, TroubleEffect } from '../../common/record.js';
 import type { PlannedFault } from '../../common/scenario.js';
 import { redact } from '../../common/redact.js';
 import type { FaultApplication } from '../faults/inject.js';
@@ -38,6 +38,9 @@ interface FaultState {
   gate?: MilestoneGate;
   gateRecord?: GateRecord;
   gateReleased?: boolean;
+  /** vault-trouble: what its rules did, once read */
+  trouble?: TroubleEffect[];
+  finished?: boolean;
 }
 
 export function triggerLabel(p: PlannedFault): string {
@@ -99,6 +102,23 @@ export class ArmedFaults {
     } catch (err) {
       noteGateError(s.gateRecord!, 'release', err);
     }
+  }
+
+  /**
+   * Reads what each applied fault left to read (a vault-trouble fault's rules:
+   * how many requests they hit) and removes those rules. Call after
+   * settleFired and before anything else talks to Vault; idempotent. A fault
+   * still being applied is not waited for.
+   */
+  async finishFaults(): Promise<void> {
+    await Promise.all(
+      this.states.map(async (s) => {
+        const finish = s.application?.finish;
+        if (!finish || s.finished) return;
+        s.finished = true;
+        s.trouble = await finish();
+      }),
+    );
   }
 
   /** Starts the timed triggers: they count from the instant the request was created. */
@@ -268,6 +288,7 @@ export class ArmedFaults {
       if (landing.missReason !== undefined) fault.missReason = landing.missReason;
       if (landing.nextMilestone) fault.nextMilestone = landing.nextMilestone;
       if (s.gateRecord) fault.gate = { ...s.gateRecord, ids: [...s.gateRecord.ids] };
+      if (s.trouble) fault.trouble = s.trouble.map((t) => ({ ...t }));
       return fault;
     });
   }

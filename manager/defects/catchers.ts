@@ -90,10 +90,9 @@ export const DEFECT_CATCHERS: Record<string, DefectCatcher> = {
     why: 'seal-status after the rekey says threshold 2, and every 2-subset of the final cluster-key authenticates (needs the policy audit wired into the runner)',
   },
   'unseal-gives-up-after-one-failure': {
-    candidates: ['M-vault-rotated-kill-standby', 'M-cluster-rekey-verified-kill-standby', 'M-vault-rotated-delete-standby', 'M-cluster-rekey-verified-delete-standby'],
+    candidates: ['T1-unseal-errors', 'M-vault-rotated-kill-standby', 'M-cluster-rekey-verified-kill-standby', 'M-vault-rotated-delete-standby', 'M-cluster-rekey-verified-delete-standby'],
     invariants: ['I5', 'I4'],
-    why: 'the standby restarted after the rotation rejects cluster-key (the old key) once and is abandoned although cluster-rekey would unseal it: it stays sealed and the procedure waits for ever',
-    unverified: MODEL_ONLY,
+    why: 'T1 kills a standby at the rotation and fails its first three sys/unseal calls once it is back sealed: the variant abandons the server after the first 500, so it stays sealed and the procedure waits for ever (the reference manager retries on later passes and unseals it)',
   },
   'backup-base64-with-newline': {
     candidates: ['F1'],

@@ -17,6 +17,12 @@ export type FeedEvent =
   | { event: 'rekey-cancelled'; reason: 'delete' | 'active-lost' | 'sealed' | 'step-down' }
   | { event: 'active' }
   | { event: 'sealed' }
+  /** the process serves its API; every process starts sealed */
+  | { event: 'started' }
+  /** sys/unseal accepted a new key share below the threshold: `progress` shares held now */
+  | { event: 'unseal-progress'; progress: number; threshold: number }
+  /** a threshold of shares was submitted and did not open the barrier (the set is wrong for this server) */
+  | { event: 'unseal-rejected' }
   | { event: 'unsealed' };
 
 export type FeedListener = (e: FeedEvent) => void;

@@ -86,6 +86,8 @@ async function main(): Promise<void> {
     server.listen(port, ip, () => resolve());
   });
   ha.start();
+  // Observers learn of a restart here: the process serves its API, sealed, and waits for its unseal.
+  feed.emit({ event: 'started' });
   core.emitNodeKeyIfChanged();
   info(`listening on ${address} (pod ${pod}, version ${version}, options ${JSON.stringify(options)}${harnessApi ? ', harness API on (gates, trouble)' : ''})`);
 

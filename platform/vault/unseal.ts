@@ -39,7 +39,10 @@ export async function unseal(core: VaultCore, req: ApiRequest): Promise<ApiReply
   const target = core.unsealGeneration()!;
   core.unsealParts.push(part);
   if (core.unsealNonce === '') core.unsealNonce = randomUUID();
-  if (core.unsealParts.length < target.gen.threshold) return { status: 200, body: sealStatus(core) };
+  if (core.unsealParts.length < target.gen.threshold) {
+    core.feed.emit({ event: 'unseal-progress', progress: core.unsealParts.length, threshold: target.gen.threshold });
+    return { status: 200, body: sealStatus(core) };
+  }
 
   // At the threshold the parts are evaluated once and always cleared.
   const parts = core.unsealParts;
@@ -48,7 +51,10 @@ export async function unseal(core: VaultCore, req: ApiRequest): Promise<ApiReply
   try {
     combined = await combineParts(parts, target.gen.threshold);
   } catch (err) {
-    if (err instanceof CombineError) throw badRequest(`invalid key: failed to compute combined key: ${err.message}`);
+    if (err instanceof CombineError) {
+      core.feed.emit({ event: 'unseal-rejected' });
+      throw badRequest(`invalid key: failed to compute combined key: ${err.message}`);
+    }
     throw err;
   }
   const neverUnsealed = core.store.member(core.pod)?.syncedGeneration === null;
@@ -56,6 +62,8 @@ export async function unseal(core: VaultCore, req: ApiRequest): Promise<ApiReply
   try {
     rootKey = open(combined, target.gen.envelope);
   } catch (err) {
+    // Whatever the reason, the submitted set did not open this server's barrier.
+    core.feed.emit({ event: 'unseal-rejected' });
     if (err instanceof InvalidKeySize) throw badRequest(`invalid key: failed to setup unseal key: ${err.message}`);
     info(`unseal attempt failed: wrong key set for generation ${target.number}`);
     // A joined follower proves the key by decrypting the leader's join challenge.

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { MUTATION_CANDIDATES, checkCandidates } from '../../bench/mutation.js';
+import { isUnsealEvent } from '../../common/milestones.js';
 import { DEFECT_CATCHERS } from '../../manager/defects/catchers.js';
 import { DEFECTS } from '../../manager/defects/registry.js';
 import { loadCatalog } from '../../matrix/catalog.js';
@@ -41,6 +42,9 @@ describe('defect catchers list', () => {
       const scenario = catalog.get(c.candidates[0]!)!;
       for (const f of scenario.faults) {
         if (!('after' in f.trigger)) continue;
+        // Unseal milestones happen on a restarted process, which no gate armed before the request survives; their
+        // window is the manager's unseal wait (several status passes), and a fault that comes late is not hit, never a pass.
+        if (isUnsealEvent(f.trigger.after)) continue;
         const planned = { index: 0, trigger: { after: f.trigger.after, offsetMs: f.trigger.offsetS ?? 0, occurrence: f.trigger.occurrence ?? 1 }, fault: f.fault, targetSeed: 0 };
         expect(gateEligible(planned, { kindOf: embeddedGateKind }), `${defect}: ${scenario.id}`).to.equal(true);
       }
