@@ -85,13 +85,23 @@ export class KubeconfigBackend implements ClusterBackend {
   }
 
   async up(): Promise<ClusterHandle> {
+    const source = this.options.kubeconfig ?? '(default)';
     try {
       if (this.options.kubeconfig) this.kc.loadFromFile(this.options.kubeconfig);
       else this.kc.loadFromDefault();
-      if (this.options.context) this.kc.setCurrentContext(this.options.context);
+    } catch (err) {
+      throw new UsageError(`cannot load kubeconfig ${source}: ${(err as Error).message}`, { kubeconfig: source });
+    }
+    const context = this.options.context;
+    // client-node accepts any name here and then has no cluster: say which contexts exist instead.
+    if (context !== undefined) {
+      if (!this.kc.getContextObject(context)) throw new UsageError(`kubeconfig ${source} has no context "${context}" (it has: ${this.kc.getContexts().map((c) => c.name).join(', ') || 'none'})`, { kubeconfig: source, context });
+      this.kc.setCurrentContext(context);
+    }
+    try {
       await this.kc.makeApiClient(k8s.VersionApi).getCode();
     } catch (err) {
-      throw new EnvironmentError(`Kubernetes API not reachable from kubeconfig ${this.options.kubeconfig ?? '(default)'}: ${(err as Error).message}`, {}, { cause: err });
+      throw new EnvironmentError(`Kubernetes API not reachable from kubeconfig ${source}: ${(err as Error).message}`, {}, { cause: err });
     }
     const names = this.names;
     const { pem: caCertPem } = await loadVaultCa(this.kc, names.namespace, names.fullname, {
