@@ -48,7 +48,7 @@ export function shellWords(line: string): string[] {
 
 /** The logical lines of a script: continuations joined, comments dropped, `a && b` / `a; b` split. */
 export function scriptCommands(script: string): string[] {
-  const joined = script.replace(/\\\n\s*/g, ' ');
+  const joined = script.replace(/\s*\\\n\s*/g, ' ');
   return joined
     .split('\n')
     .map((l) => l.trim())
