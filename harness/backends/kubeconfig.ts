@@ -90,7 +90,7 @@ export class KubeconfigBackend implements ClusterBackend {
       if (this.options.kubeconfig) this.kc.loadFromFile(this.options.kubeconfig);
       else this.kc.loadFromDefault();
     } catch (err) {
-      throw new UsageError(`cannot load kubeconfig ${source}: ${(err as Error).message}`, { kubeconfig: source });
+      throw new EnvironmentError(`cannot load kubeconfig ${source}: ${(err as Error).message}`, { kubeconfig: source }, { cause: err });
     }
     const context = this.options.context;
     // client-node accepts any name here and then has no cluster: say which contexts exist instead.
