@@ -36,6 +36,8 @@ export interface ExecOptions {
   ipBase?: string;
   /** embedded: the version the Vault double reports */
   vaultVersion?: string;
+  /** the backend's own options from its flags (kubeconfig: cluster, namespace, Vault CA) */
+  backendOptions?: Record<string, unknown>;
   bail: boolean;
   parallel: number;
   /** stop waiting for completion after this long without progress (harness/run/stall.ts); absent: the whole bound */
@@ -94,7 +96,7 @@ function outputDirs(out: string): { resultsDir: string; runsDir: string; summary
 }
 
 function laneBackendOptions(opts: ExecOptions, lane: number, lanes: number): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { ...opts.backendOptions };
   if (lanes > 1) {
     out['ipBase'] = `127.${60 + lane}.0`;
     out['stateDir'] = path.join(opts.stateDir ?? '.rekey-chaos', `parallel-${lane}`);

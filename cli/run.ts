@@ -20,6 +20,7 @@ import { checkWritableDir } from './paths.js';
 import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, parseManagerSpec, type LoadedManagerSpec } from '../harness/manager-spec/spec.js';
 import { planManager, statusRateSecondsFor } from '../harness/manager-spec/index.js';
 import { parseVaultVersion } from '../platform/vault/version.js';
+import { addKubeconfigFlags, kubeconfigBackendOptions, pickKubeconfigFlags, type KubeconfigFlags } from './kubeconfig-flags.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -37,7 +38,7 @@ function positiveNumber(value: string): number {
   return n;
 }
 
-interface SharedFlags {
+interface SharedFlags extends KubeconfigFlags {
   backend: Backend;
   manager: string;
   defect?: string;
@@ -50,7 +51,7 @@ interface SharedFlags {
 
 /** Options every command that runs iterations takes. */
 function addRunFlags(cmd: Command): Command {
-  return cmd
+  return addKubeconfigFlags(cmd)
     .addOption(new Option('--backend <name>', 'cluster backend').choices([...BACKENDS]).default('embedded'))
     .option('--manager <spec>', `the manager: ${MANAGER_SPEC_GRAMMAR} (embedded: a chart's manager program runs with this host's bash, kubectl, curl, jq; its container image is not run)`, 'reference')
     .option('--defect <name>', 'run a deliberately broken manager variant (see `rekey-chaos defects`)')
@@ -107,6 +108,8 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   if (flags.vaultVersion !== undefined) opts.vaultVersion = flags.vaultVersion;
   if (extra.seed !== undefined) opts.seed = extra.seed;
   if (extra.stallAfterS !== undefined) opts.stallAfterMs = Math.round(extra.stallAfterS * 1000);
+  const kubeconfigOptions = kubeconfigBackendOptions(flags, flags.backend);
+  if (kubeconfigOptions !== undefined) opts.backendOptions = kubeconfigOptions;
   checkParallel(opts.parallel, opts.backend);
   // A folder rekey-chaos did not make is refused before anything runs (--parallel lanes get subfolders of it).
   if (opts.backend === 'embedded' && opts.stateDir !== undefined) {
@@ -209,7 +212,7 @@ function registerReplay(program: Command): void {
       for (const name of ['backend', 'manager', 'defect', 'timescale']) {
         if (given(name)) throw new UsageError(`--${name} cannot be combined with a replay token: the token fixes it`);
       }
-      const shared: SharedFlags = { backend: spec.backend, manager: spec.manager, timescale: spec.timescale, out: flags.out, ...(spec.defect !== undefined ? { defect: spec.defect } : {}), ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}), ...(flags.ipBase !== undefined ? { ipBase: flags.ipBase } : {}), ...(flags.vaultVersion !== undefined ? { vaultVersion: flags.vaultVersion } : {}) };
+      const shared: SharedFlags = { backend: spec.backend, manager: spec.manager, timescale: spec.timescale, out: flags.out, ...(spec.defect !== undefined ? { defect: spec.defect } : {}), ...(flags.stateDir !== undefined ? { stateDir: flags.stateDir } : {}), ...(flags.ipBase !== undefined ? { ipBase: flags.ipBase } : {}), ...(flags.vaultVersion !== undefined ? { vaultVersion: flags.vaultVersion } : {}), ...pickKubeconfigFlags(flags) };
       const opts = await execOptions(shared, { seed: spec.seed });
       opts.timescaleExplicit = spec.timescale !== defaultTimescale(spec.backend);
       const catalog = loadCatalog();

@@ -3,9 +3,10 @@
  * its CLI from node_modules with a generated config that carries our
  * categories (Awesome reads them from the config, not from categories.json)
  * and, optionally, a history file for nightly trends. Several results dirs
- * merge into one report (how `--shard I/N` runs come together).
+ * merge into one report (how `--shard I/N` runs come together). The page's
+ * third-party analytics are removed (self-contained.ts).
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { execa } from 'execa';
 import { EnvironmentError, UsageError } from '../common/errors.js';
 import { redact } from '../common/redact.js';
 import { CATEGORIES } from './allure/mapping.js';
+import { stripAnalytics } from './self-contained.js';
 
 export const DEFAULT_RESULTS_DIR = 'out/allure-results';
 export const DEFAULT_REPORT_DIR = 'out/allure-report';
@@ -81,6 +83,8 @@ export async function generateHtmlReport(options: HtmlReportOptions): Promise<Ht
       const tail = (proc.all ?? '').split('\n').slice(-15).join('\n');
       throw new EnvironmentError(`allure generate failed (exit ${proc.exitCode ?? proc.signal ?? '?'}): ${redact(tail)}`, { resultsDirs, outDir });
     }
+    const page = stripAnalytics(readFileSync(indexHtml, 'utf8'));
+    if (page.removed > 0) writeFileSync(indexHtml, page.html);
     return { outDir, indexHtml, resultCount };
   } finally {
     config.cleanup();

@@ -3,15 +3,13 @@
  * the namespace and the Vault release's full name; Vault and the manager are
  * already deployed and `deploy` only verifies that they are there.
  *
- * Process kills go through the Kubernetes Exec API (`kill -9` inside the
- * container). Caveat: a SIGKILL sent from inside a pod's
- * own PID namespace to its PID 1 is ignored by the kernel, so the default
- * command kills the `vault` process by name and only falls back to PID 1;
- * on a pod whose main process *is* PID 1 that works only with
- * `shareProcessNamespace: true` (the pause container is then PID 1). The
- * commands are options (`killCommands`) for charts that differ. The kill
- * counts as applied when the exec stream ends (status or socket close —
- * killing the main process may drop the stream without a status).
+ * Process kills go through the Kubernetes Exec API (kubeconfig-kill.ts): the
+ * main process is found by name and killed with SIGKILL, never PID 1 (the
+ * kernel ignores that from inside the pod), and the kill counts only once
+ * the pod's status shows the container died; otherwise it is a
+ * `KillNotLandedError` and the fault is "not hit" with the reason. On a pod
+ * whose main process is PID 1 (no `shareProcessNamespace`) that is every
+ * kill. The commands are options (`killCommands`) for charts that differ.
  *
  * Node loss is unsupported here (there is no safe generic way to take a
  * node of someone's cluster down): a typed error, so the fault is "not hit".
@@ -23,14 +21,13 @@
  * server's pod IP once and picks. The TLS name checked is
  * `vaultServerName` (default: the pod's `<pod>.<fullname>-internal` name,
  * which the StarlingX chart's certificate carries), whatever the route, and
- * the CA comes from `caCertPath`.
+ * the CA comes from `caCertPath`, else from a secret (kubeconfig-ca.ts).
  */
-import { readFile } from 'node:fs/promises';
 import net from 'node:net';
-import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
-import { nowMs } from '../../common/clock.js';
-import { EnvironmentError, RekeyChaosError, UsageError } from '../../common/errors.js';
+import { EnvironmentError, UsageError } from '../../common/errors.js';
+import { loadVaultCa, type SecretKeyRef } from './kubeconfig-ca.js';
+import { execKill, killScript } from './kubeconfig-kill.js';
 import { PodPortForwards } from './port-forward.js';
 import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice } from './backend.js';
 import type { VaultEndpoint } from '../vault-client/client.js';
@@ -40,10 +37,15 @@ export interface KubeconfigBackendOptions {
   context?: string;
   namespace?: string; // default vault
   release?: string; // the Vault full name, default sva-vault
-  caCertPath?: string; // CA of the Vault servers' certificates (required to reach Vault)
+  /** a PEM file with the CA of the Vault servers' certificates */
+  caCertPath?: string;
+  /** else the secret (in `namespace`) holding it; default: the known deployments' secrets (kubeconfig-ca.ts) */
+  caSecret?: SecretKeyRef;
   statusRateMs?: number; // the deployed manager's status rate, default 5000 (StarlingX)
   vaultServerName?: (pod: string, names: ClusterNames) => string;
   killCommands?: { server?: string[]; manager?: string[] };
+  /** how long a kill waits for the pod's status to show the container died (default 30 s) */
+  killConfirmMs?: number;
   containers?: { server?: string; manager?: string };
   /** how the harness reaches Vault: pod IPs, port-forwards, or probe once and pick (default) */
   vaultAccess?: 'auto' | 'pod-ip' | 'port-forward';
@@ -65,8 +67,6 @@ export function tcpReachable(host: string, port: number, timeoutMs = 1500): Prom
   });
 }
 
-const KILL_MAIN = (name: string) => ['sh', '-c', `p=$(pidof ${name} 2>/dev/null); if [ -n "$p" ]; then kill -9 $p; else kill -9 1; fi`];
-
 export class KubeconfigBackend implements ClusterBackend {
   readonly name = 'kubeconfig' as const;
   private readonly kc = new k8s.KubeConfig();
@@ -85,18 +85,30 @@ export class KubeconfigBackend implements ClusterBackend {
   }
 
   async up(): Promise<ClusterHandle> {
+    const source = this.options.kubeconfig ?? '(default)';
     try {
       if (this.options.kubeconfig) this.kc.loadFromFile(this.options.kubeconfig);
       else this.kc.loadFromDefault();
-      if (this.options.context) this.kc.setCurrentContext(this.options.context);
+    } catch (err) {
+      throw new EnvironmentError(`cannot load kubeconfig ${source}: ${(err as Error).message}`, { kubeconfig: source }, { cause: err });
+    }
+    const context = this.options.context;
+    // client-node accepts any name here and then has no cluster: say which contexts exist instead.
+    if (context !== undefined) {
+      if (!this.kc.getContextObject(context)) throw new UsageError(`kubeconfig ${source} has no context "${context}" (it has: ${this.kc.getContexts().map((c) => c.name).join(', ') || 'none'})`, { kubeconfig: source, context });
+      this.kc.setCurrentContext(context);
+    }
+    try {
       await this.kc.makeApiClient(k8s.VersionApi).getCode();
     } catch (err) {
-      throw new EnvironmentError(`Kubernetes API not reachable from kubeconfig ${this.options.kubeconfig ?? '(default)'}: ${(err as Error).message}`, {}, { cause: err });
+      throw new EnvironmentError(`Kubernetes API not reachable from kubeconfig ${source}: ${(err as Error).message}`, {}, { cause: err });
     }
-    if (!this.options.caCertPath) throw new UsageError('the kubeconfig backend needs caCertPath: the CA of the Vault servers’ certificates');
-    const caCertPem = await readFile(this.options.caCertPath, 'utf8');
-    const core = this.kc.makeApiClient(k8s.CoreV1Api);
     const names = this.names;
+    const { pem: caCertPem } = await loadVaultCa(this.kc, names.namespace, names.fullname, {
+      ...(this.options.caCertPath !== undefined ? { caCertPath: this.options.caCertPath } : {}),
+      ...(this.options.caSecret !== undefined ? { caSecret: this.options.caSecret } : {}),
+    });
+    const core = this.kc.makeApiClient(k8s.CoreV1Api);
     const serverName = this.options.vaultServerName ?? ((pod: string, n: ClusterNames) => `${pod}.${n.fullname}-internal`);
     const endpointOf = async (pod: k8s.V1Pod): Promise<VaultEndpoint> => {
       const name = pod.metadata!.name!;
@@ -142,23 +154,14 @@ export class KubeconfigBackend implements ClusterBackend {
 
   // No loseNode, collectLogs or gates: an existing cluster's nodes are not ours to stop, its logs are the log API's.
 
-  /** kill -9 of the container's main process through exec (the image must have a shell). */
+  /** kill -9 of the container's main process through exec (the image must have a shell); lands only if the container is seen dying. */
   async killProcess(namespace: string, pod: string): Promise<{ at: number }> {
     const core = this.kc.makeApiClient(k8s.CoreV1Api);
     const obj = await core.readNamespacedPod({ namespace, name: pod });
     const isManager = obj.metadata?.labels?.['component'] === 'manager';
-    const container = isManager ? (this.options.containers?.manager ?? obj.spec?.containers[0]?.name) : (this.options.containers?.server ?? 'vault');
-    const command = isManager ? (this.options.killCommands?.manager ?? KILL_MAIN('bash')) : (this.options.killCommands?.server ?? KILL_MAIN('vault'));
-    const out = new PassThrough();
-    await new Promise<void>((resolve, reject) => {
-      new k8s.Exec(this.kc)
-        .exec(namespace, pod, container ?? 'vault', command, out, out, null, false, (status) => {
-          if (status.status === 'Failure' && !/137|terminated|exit code/i.test(status.message ?? '')) reject(new EnvironmentError(`kill in ${pod}: ${status.message}`, { pod }));
-          else resolve();
-        })
-        .then((ws) => ws.on('close', () => resolve()), reject);
-    });
-    return { at: nowMs() };
+    const container = (isManager ? (this.options.containers?.manager ?? obj.spec?.containers[0]?.name) : this.options.containers?.server) ?? 'vault';
+    const command = isManager ? (this.options.killCommands?.manager ?? killScript('bash')) : (this.options.killCommands?.server ?? killScript('vault'));
+    return execKill({ kc: this.kc, namespace, pod, container, command, ...(this.options.killConfirmMs !== undefined ? { confirmMs: this.options.killConfirmMs } : {}) });
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -16,6 +16,7 @@ import type { PodApi } from '../../harness/faults/pod-api.js';
 import { WatchedPods } from '../../harness/faults/watched-pods.js';
 import { pidAlive } from '../../common/process.js';
 import { readDaemonPid } from '../../platform/agent/state-files.js';
+import { createCa } from '../../platform/pki.js';
 
 /** Backends load lazily (dynamic import); the classes are still the ones imported here (module-identity.test.ts). */
 function expectTyped(err: unknown, cls: abstract new (...args: never[]) => Error, exitCode: number): void {
@@ -46,8 +47,8 @@ describe('harness/backends backends (embedded control plane)', function () {
       expect(pid !== undefined && pidAlive(pid)).to.equal(true);
 
       // the kubeconfig backend, on the same API server, through the kubeconfig alone
-      const ca = path.join(stateDir, 'dummy-ca.crt');
-      await writeFile(ca, '');
+      // the backend accepts only a file holding a PEM certificate; this one signs nothing here
+      const ca = (await createCa(path.join(stateDir, 'test-vault-ca'))).certPath;
       // The fault targets' pod list comes from a watch-fed cache once synced, and straight from the API before.
       const kc = new k8s.KubeConfig();
       kc.loadFromFile(handle.kubeconfigPath);
