@@ -274,7 +274,7 @@ export class KindBackend implements ClusterBackend {
     const { at, restored } = await failNodeContainer(this.tool, node, downMs, {
       readyTimeoutMs: this.o.nodeReadyTimeoutMs,
       signal: this.stop.signal,
-      nodeInternalIp: async (name) => (await this.core().readNode({ name })).status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
+      nodeInternalIp: async (name) => (await this.tool('kubectl', ['get', 'node', name, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}'])).stdout.trim() || undefined,
     });
     // Held, never left unhandled: the next deploy and down() await it and report a node that did not return.
     const held = restored.finally(() => this.returning.delete(held));
@@ -329,8 +329,8 @@ export class KindBackend implements ClusterBackend {
 
   /** Maps a matrix node name (controller-0, …) to kind's node container via the node label. */
   private async nodeContainerFor(matrixNode: string): Promise<string> {
-    const nodes = await this.core().listNode({ labelSelector: `${MATRIX_NODE_LABEL}=${matrixNode}` });
-    const name = nodes.items[0]?.metadata?.name;
+    const { stdout } = await this.tool('kubectl', ['get', 'nodes', '-l', `${MATRIX_NODE_LABEL}=${matrixNode}`, '-o', 'jsonpath={.items[0].metadata.name}']);
+    const name = stdout.trim();
     if (!name) throw new EnvironmentError(`no kind node carries ${MATRIX_NODE_LABEL}=${matrixNode}`, { matrixNode });
     return name;
   }
