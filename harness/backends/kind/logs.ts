@@ -56,7 +56,8 @@ export class KindPodLogs {
       const rel = path.join('logs', `${name}.log`);
       await writeFile(path.join(runDir, rel), `${lines.join('\n')}\n`);
       logs[name] = rel;
-      if (isManager) managerProblems.push(...lines.filter((l) => scope.isProblem(l.replace(/^\S+\s/, ''))));
+      // The kubelet's timestamp (--timestamps) goes first; the manager's own line is what I6 reads.
+      if (isManager) managerProblems.push(...lines.map((l) => l.replace(/^\S+\s/, '')).filter(scope.isProblem));
     }
     const out: CollectedLogs = { logs, managerProblems };
     if (!managerSeen) out.unavailable = `no manager pod in ${scope.namespace} when the logs were collected (a deleted pod's log is gone with it)`;
