@@ -119,7 +119,7 @@ describe('kind manifests agree with each other and with what the backend creates
         if (!binding) return; // the fixture chart wraps our manager without RBAC of its own
         const role = objects.find((o) => o.kind === 'Role' && o.metadata.name === binding.roleRef.name);
         expect(role, `Role ${binding.roleRef.name}`).to.not.equal(undefined);
-        const can = (resource: string, verb: string) => role.rules.some((r: Obj) => r.resources.includes(resource) && r.verbs.includes(verb));
+        const can = (resource: string, verb: string) => role!.rules.some((r: Obj) => r.resources.includes(resource) && r.verbs.includes(verb));
         for (const v of ['get', 'list']) expect(can('pods', v), `pods ${v}`).to.equal(true);
         for (const v of ['get', 'create', 'delete']) expect(can('secrets', v), `secrets ${v}`).to.equal(true);
       });

@@ -26,7 +26,7 @@ import { forwardTargetOf, PodPortForwards } from '../port-forward.js';
 import { KIND_NODE_IMAGE, kindClusterConfig, MATRIX_NODE_LABEL, STARLINGX_VAULT_VERSION, VAULT_REPOSITORY } from './config.js';
 import { vaultHelmValues } from './vault-values.js';
 import { chartManager, manifestStream, referenceManager, type ManagerObjects } from './manager-deploy.js';
-import { failNodeContainer, killPodProcessOnNode, type NodeReturn, type ToolRunner } from './node-faults.js';
+import { failNodeContainer, killPodProcessOnNode, NodeRestartError, type ToolRunner } from './node-faults.js';
 import { buildReferenceManagerImage, hasLocalImage, loadImages } from './images.js';
 import { forgetCluster, freshCa, ownsCluster, recordCreated } from './state.js';
 import { resetNamespace } from './reset.js';
@@ -96,7 +96,8 @@ export class KindBackend implements ClusterBackend {
   private logs?: KindPodLogs;
   private caPems?: { certPem: string; keyPem: string };
   /** lost nodes on their way back; awaited before the next deploy and by down() */
-  private readonly returning = new Set<Promise<NodeReturn>>();
+  private readonly returning = new Set<Promise<void>>();
+  private readonly nodesLost: NodeRestartError[] = [];
   private readonly stop = new AbortController();
 
   constructor(options: KindBackendOptions = {}) {
@@ -276,16 +277,20 @@ export class KindBackend implements ClusterBackend {
       signal: this.stop.signal,
       nodeInternalIp: async (name) => (await this.tool('kubectl', ['get', 'node', name, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}'])).stdout.trim() || undefined,
     });
-    // Held, never left unhandled: the next deploy and down() await it and report a node that did not return.
-    const held = restored.finally(() => this.returning.delete(held));
-    held.catch(() => undefined);
+    // Held, never left unhandled: a node that did not return fails the next deploy (and every later one).
+    const held: Promise<void> = restored.then(
+      () => undefined,
+      (err: unknown) => void this.nodesLost.push(err instanceof NodeRestartError ? err : new NodeRestartError(node, String(err), err)),
+    );
     this.returning.add(held);
+    void held.finally(() => this.returning.delete(held));
     return { at };
   }
 
-  /** Waits for lost nodes to come back; throws the first NodeRestartError. */
-  async nodesBack(): Promise<NodeReturn[]> {
-    return Promise.all([...this.returning]);
+  /** Waits for lost nodes to come back; throws the first NodeRestartError of a node that did not. */
+  async nodesBack(): Promise<void> {
+    await Promise.all([...this.returning]);
+    if (this.nodesLost.length > 0) throw this.nodesLost[0];
   }
 
   async markLogs(): Promise<void> {
