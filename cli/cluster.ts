@@ -2,8 +2,9 @@
  * `rekey-chaos cluster up|down|status` (docs/cli.md). The embedded
  * backend is started here directly (platform/cluster.ts) so `up` can
  * stay in the foreground and tear everything down on SIGINT/SIGTERM/SIGHUP
- * (then exit 128+N); kind
- * goes through the backend factory.
+ * (then exit 128+N); kind's part lives in harness/backends/kind/lifecycle.ts
+ * (a cluster it created is deleted on a failed deploy, a stop signal, or
+ * `cluster down --backend kind`).
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -129,15 +130,25 @@ async function stopAndReport(stateDir: string, why: StopSignal): Promise<void> {
 }
 
 async function upKind(options: UpOptions): Promise<void> {
-  const { createBackend } = await import('../harness/backends/index.js');
-  const backend = await createBackend('kind');
-  const handle = await backend.up();
-  say(`kubeconfig: ${handle.kubeconfigPath}`);
-  if (options.vault) await backend.deploy({ manager: { kind: 'reference', ...(options.defect ? { defect: options.defect } : {}) } });
-  if (options.detach) return;
-  say('running in the foreground; Ctrl-C (SIGINT) or SIGTERM deletes the cluster');
-  await waitForStopSignal().signal;
-  await backend.down();
+  const { kindClusterUp } = await import('../harness/backends/kind/lifecycle.js');
+  // Listening from the start: a signal during the deploy ends it, and the cluster is deleted.
+  const stop = waitForStopSignal();
+  try {
+    await kindClusterUp({
+      ...(options.stateDir !== undefined ? { backendOptions: { stateDir: options.stateDir } } : {}),
+      vault: options.vault,
+      ...(typeof options.manager === 'string' ? { manager: options.manager } : {}),
+      ...(options.defect !== undefined ? { defect: options.defect } : {}),
+      ...(options.detach ? { detach: true } : {}),
+      say,
+      stopRequested: async () => {
+        const sig = await stop.signal;
+        process.exitCode = signalExitCode(sig);
+      },
+    });
+  } finally {
+    stop.cancel();
+  }
 }
 
 function formatStatus(stateDir: string, view: ClusterView): string {
@@ -181,9 +192,15 @@ export function registerClusterCommands(program: Command): void {
 
   cluster
     .command('down')
-    .description('stop the embedded cluster and every process it started (exit 0 even when none runs)')
-    .option('--state-dir <dir>', 'state dir of the embedded cluster')
-    .action(async (options: { stateDir?: string }) => {
+    .description('stop the embedded cluster and every process it started, or delete the kind cluster rekey-chaos created (exit 0 even when none runs)')
+    .option('--backend <name>', 'embedded or kind', 'embedded')
+    .option('--state-dir <dir>', 'state dir of the cluster (default .rekey-chaos/embedded, kind: .rekey-chaos/kind)')
+    .action(async (options: { stateDir?: string; backend: string }) => {
+      if (options.backend === 'kind') {
+        const { kindClusterDown } = await import('../harness/backends/kind/lifecycle.js');
+        return kindClusterDown({ ...(options.stateDir !== undefined ? { stateDir: options.stateDir } : {}), say });
+      }
+      if (options.backend !== 'embedded') throw new UsageError(`unknown backend '${options.backend}' for cluster down (embedded, kind)`, { backend: options.backend });
       const stateDir = resolveStateDir(options.stateDir);
       const report = await stopEmbeddedCluster(stateDir);
       if (!report.daemonStopped && report.killedGroups.length === 0) say(`no embedded cluster running in ${stateDir}`);

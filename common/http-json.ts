@@ -3,14 +3,17 @@
  * uses instead of hand-writing node:https plumbing: the body encoded with its
  * length (Node sends a DELETE body unframed otherwise), a CA to trust, an
  * optional TLS server name, a bearer token, a timeout, no connection reuse
- * (a test that kills a server must not see a pooled socket to it).
+ * (a test that kills a server must not see a pooled socket to it) unless the
+ * caller hands in an agent of its own (a port-forward, whose every new
+ * connection costs a WebSocket upgrade, and whose pooled sockets die with the
+ * forward).
  *
  * It resolves with whatever status the server answered (callers decide what
  * an error is) and rejects only when there is no answer: connection refused,
  * TLS failure, timeout. Neither the body nor the headers ever reach an error
  * message (they may carry shards or tokens).
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { EnvironmentError } from './errors.js';
 
@@ -29,6 +32,8 @@ export interface JsonRequestOptions {
   servername?: string;
   /** no answer within this long rejects (default 10 s) */
   timeoutMs?: number;
+  /** connection pooling the caller owns; default none (a fresh connection per request) */
+  agent?: Agent;
 }
 
 export interface JsonResponse<T = unknown> {
@@ -62,7 +67,7 @@ export function requestJson<T = unknown>(target: string | URL, options: JsonRequ
     const fail = (err: unknown) => reject(new HttpUnreachableError(method, url, err));
     const req = send(
       url,
-      { method, headers, agent: false, timeout: timeoutMs, ...(options.ca !== undefined ? { ca: options.ca } : {}), ...(options.servername !== undefined ? { servername: options.servername } : {}) },
+      { method, headers, agent: options.agent ?? false, timeout: timeoutMs, ...(options.ca !== undefined ? { ca: options.ca } : {}), ...(options.servername !== undefined ? { servername: options.servername } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

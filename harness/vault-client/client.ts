@@ -7,6 +7,7 @@
  */
 import { HttpUnreachableError, requestJson } from '../../common/http-json.js';
 import { redact } from '../../common/redact.js';
+import type { Agent } from 'node:http';
 import { VaultRequestError, VaultUnreachableError } from './errors.js';
 
 /** How the harness reaches a Vault server's HTTP API from outside the cluster (each backend resolves these). */
@@ -15,6 +16,8 @@ export interface VaultEndpoint {
   url: string; // https://ip:8200 (embedded) or a port-forward URL
   /** TLS server name to verify, when it differs from the URL host */
   servername?: string;
+  /** keep-alive agent of a port-forward (its requests share connections); none: a connection per request */
+  agent?: Agent;
 }
 
 export interface VaultClientOptions {
@@ -25,6 +28,7 @@ export interface VaultClientOptions {
   timeoutMs?: number;
   /** name for error messages (pod name) */
   name?: string;
+  agent?: Agent;
 }
 
 export interface VaultResponse<T = unknown> {
@@ -81,7 +85,7 @@ export class VaultClient {
   }
 
   static forEndpoint(endpoint: VaultEndpoint, caCertPem: string, timeoutMs?: number): VaultClient {
-    return new VaultClient({ url: endpoint.url, caCertPem, servername: endpoint.servername, timeoutMs, name: endpoint.pod });
+    return new VaultClient({ url: endpoint.url, caCertPem, servername: endpoint.servername, timeoutMs, name: endpoint.pod, ...(endpoint.agent ? { agent: endpoint.agent } : {}) });
   }
 
   /** Raw call: resolves with any HTTP status; rejects only when the server cannot be reached or answers garbage. */
@@ -94,6 +98,7 @@ export class VaultClient {
       ...(this.options.caCertPem !== undefined ? { ca: this.options.caCertPem } : {}),
       ...(this.options.servername !== undefined ? { servername: this.options.servername } : {}),
       timeoutMs: this.options.timeoutMs ?? 5000,
+      ...(this.options.agent !== undefined ? { agent: this.options.agent } : {}),
     }).catch((err: unknown) => {
       throw new VaultUnreachableError(this.name, method, path, err instanceof HttpUnreachableError ? err.cause : err);
     });

@@ -1,23 +1,22 @@
-/** The callers of the one --manager parser: the CLI's early check and the kind backend's chart install. */
+/** The callers of the one --manager parser: the CLI's early check and the kind backend's chart rendering. */
 import { expect } from 'chai';
 import { execa } from 'execa';
 import path from 'node:path';
 import { UsageError } from '../../common/errors.js';
 import { REPO_ROOT } from '../../common/repo-root.js';
-import { chartManagerOf } from '../../harness/backends/kind/manager-deploy.js';
+import { chartManager } from '../../harness/backends/kind/manager-deploy.js';
 import { caught } from './helpers.js';
 
 describe('manager-spec: its call sites', () => {
-  it('kind installs a chart with its values file and set= pairs, and refuses a script', async () => {
-    expect(chartManagerOf('reference')).to.equal(undefined);
-    expect(chartManagerOf('chart:starlingx/vault-manager,values=v.yaml,set=manager.statusCheckRate=1,set=a.b=c')).to.deep.equal({
-      chart: 'starlingx/vault-manager',
-      valuesFile: 'v.yaml',
-      sets: ['manager.statusCheckRate=1', 'a.b=c'],
-    });
-    const err = await caught(() => chartManagerOf('script:/tmp/init.sh'));
-    expect(err).to.be.instanceOf(UsageError);
-    expect(err.message).to.equal('the kind backend installs the reference manager or a chart, not a rendered script (script:/tmp/init.sh)');
+  it('kind renders a chart directory through the same loader, and refuses a script or a chart with --defect', async () => {
+    const harness = { namespace: 'vault', releaseName: 'sva-vault', vaultName: 'vault', vaultFullname: 'sva-vault', haReplicas: 3 as const, statusCheckRateS: 1 };
+    const script = await caught(() => chartManager({ kind: 'script:/tmp/init.sh' }, harness));
+    expect(script).to.be.instanceOf(UsageError);
+    const missing = await caught(() => chartManager({ kind: 'chart:/nonexistent/chart' }, harness));
+    expect(missing.message).to.equal('--manager chart:/nonexistent/chart: chart directory /nonexistent/chart does not exist');
+    const defect = await caught(() => chartManager({ kind: 'chart:/nonexistent/chart', defect: 'skip-verify' }, harness));
+    expect(defect).to.be.instanceOf(UsageError);
+    expect(defect.message).to.match(/^--defect applies to the reference manager only/);
   });
 
   it('`run` refuses a bad --manager before anything runs (exit 2, one line)', async () => {

@@ -1,33 +1,47 @@
 /**
  * The kind backend: the real thing for users with Docker. It wraps the kind
- * CLI (create a named cluster from a generated config, wait, get the
- * kubeconfig, load images, delete), deploys Vault with Helm from the
- * HashiCorp chart and the manager (reference manifests or a user chart), and
- * does process kills on the node containers. Everything else — secrets,
- * pods, watches, pod deletes — goes through the Kubernetes API like every
- * other backend.
+ * CLI (create a named cluster from a generated config, get the kubeconfig,
+ * load images, delete), deploys Vault with Helm from the HashiCorp chart and
+ * the manager (our manifests or a user's chart, applied as rendered), and
+ * does process kills and node loss on the node containers. Everything else —
+ * secrets, pods, watches, pod deletes — goes through the Kubernetes API like
+ * every other backend.
+ *
+ * A stop signal (SIGINT, SIGTERM, SIGHUP) while up() or deploy() runs ends
+ * the tool running then and the wait, so the caller's down() can delete the
+ * cluster at once instead of after the ready timeout.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { EnvironmentError, TimeoutError } from '../../../common/errors.js';
-import { delay, nowMs } from '../../../common/clock.js';
-import { SHARES } from '../../../common/secrets.js';
-import { createCa, issueServerCertificate } from '../../../platform/pki.js';
-import type { ClusterBackend, ClusterHandle, ClusterNames, DeployOptions, ManagerChoice } from '../backend.js';
+import { EnvironmentError } from '../../../common/errors.js';
+import { onStopSignals } from '../../../common/stop-signals.js';
+import type { ClusterBackend, ClusterHandle, ClusterNames, CollectedLogs, DeployOptions, ManagerChoice } from '../backend.js';
 import type { VaultEndpoint } from '../../vault-client/client.js';
+import { statusRateSecondsFor } from '../../manager-spec/values.js';
+import { isManagerProblemLine } from '../../manager-spec/log-format.js';
+import type { RenderRequest } from '../../manager-spec/render.js';
 import { preflight, runTool } from '../tools.js';
-import { PodPortForwards } from '../port-forward.js';
-import { kindClusterConfig, MATRIX_NODE_LABEL } from './config.js';
-import { vaultHelmValues, TLS_SECRET } from './vault-values.js';
-import { chartManagerOf, referenceManagerManifests } from './manager-deploy.js';
-import { failNodeContainer, killPodProcessOnNode } from './node-faults.js';
+import { forwardTargetOf, PodPortForwards } from '../port-forward.js';
+import { KIND_NODE_IMAGE, kindClusterConfig, MATRIX_NODE_LABEL, STARLINGX_VAULT_VERSION, VAULT_REPOSITORY } from './config.js';
+import { vaultHelmValues } from './vault-values.js';
+import { chartManager, manifestStream, referenceManager, type ManagerObjects } from './manager-deploy.js';
+import { failNodeContainer, killPodProcessOnNode, NodeRestartError, type ToolRunner } from './node-faults.js';
+import { buildReferenceManagerImage, hasLocalImage, loadImages } from './images.js';
+import { forgetCluster, freshCa, ownsCluster, recordCreated } from './state.js';
+import { resetNamespace } from './reset.js';
+import { clusterProbe, waitForFreshVault, type VaultProbe } from './readiness.js';
+import { KindPodLogs } from './logs.js';
+import { caSecret, tlsSecret, putSecret } from './secrets.js';
 
 export interface KindBackendOptions {
   clusterName?: string;
   stateDir?: string;
   namespace?: string;
   fullname?: string;
+  /** the Vault version to deploy (default StarlingX's, 1.14.0); a chart's server.version is set to it */
+  vaultVersion?: string;
+  /** the whole image (default hashicorp/vault:<vaultVersion>) */
   vaultImage?: string;
   chart?: string;
   chartVersion?: string;
@@ -35,16 +49,24 @@ export interface KindBackendOptions {
   managerImage?: string;
   /** build the reference manager image with docker before loading it (default true) */
   buildManagerImage?: boolean;
-  /** extra images the user names, loaded into the nodes with `kind load docker-image` */
+  /** extra images the user names, loaded into the nodes */
   images?: string[];
   nodeImage?: string;
   /** where the reference manager's manifests are (default manager/deploy/) */
   managerManifestDir?: string;
+  /** how a manager chart is rendered (default: helm when on PATH) */
+  chartRenderer?: RenderRequest['renderer'];
   /** keep the cluster on `down()` (for debugging) */
   keepCluster?: boolean;
   statusRateMs?: number;
   readyTimeoutMs?: number;
+  /** how long a lost node may take to be Ready again after `docker start` */
+  nodeReadyTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** what readiness reads (default: the API and Vault through the port-forwards); tests give their own */
+  vaultProbe?: (handle: ClusterHandle) => VaultProbe;
+  /** listen for stop signals during up() and deploy() (default true) */
+  handleStopSignals?: boolean;
 }
 
 const DEFAULTS = {
@@ -52,81 +74,110 @@ const DEFAULTS = {
   stateDir: '.rekey-chaos/kind',
   namespace: 'vault',
   fullname: 'sva-vault',
-  vaultImage: 'hashicorp/vault:1.14.9',
+  vaultVersion: STARLINGX_VAULT_VERSION,
   chart: 'hashicorp/vault',
   chartVersion: '0.28.1',
   chartRepo: 'https://helm.releases.hashicorp.com',
   managerImage: 'rekey-chaos/vault-manager:dev',
   statusRateMs: 5000,
   readyTimeoutMs: 10 * 60_000,
+  nodeReadyTimeoutMs: 5 * 60_000,
 };
+
+const SERVER_SELECTOR = 'component=server,app.kubernetes.io/name=vault';
 
 export class KindBackend implements ClusterBackend {
   readonly name = 'kind' as const;
   private readonly o: typeof DEFAULTS & KindBackendOptions;
   private kc?: k8s.KubeConfig;
+  private handle?: ClusterHandle;
   private forwards?: PodPortForwards;
-  private created = false;
+  private manager?: ManagerObjects;
+  private logs?: KindPodLogs;
+  private caPems?: { certPem: string; keyPem: string };
+  /** lost nodes on their way back; awaited before the next deploy and by down() */
+  private readonly returning = new Set<Promise<void>>();
+  private readonly nodesLost: NodeRestartError[] = [];
+  private readonly stop = new AbortController();
 
   constructor(options: KindBackendOptions = {}) {
     this.o = { ...DEFAULTS, ...options };
   }
 
-  async killProcess(namespace: string, pod: string): Promise<{ at: number }> {
-    const node = await this.nodeOfPod(namespace, pod);
-    return killPodProcessOnNode((tool, args) => this.tool(tool, args), node, namespace, pod);
-  }
-
-  async loseNode(matrixNode: string, downMs: number): Promise<{ at: number }> {
-    const node = await this.nodeContainerFor(matrixNode);
-    const { at } = await failNodeContainer((tool, args) => this.tool(tool, args), node, downMs);
-    return { at };
+  get vaultImage(): string {
+    return this.o.vaultImage ?? `${VAULT_REPOSITORY}:${this.o.vaultVersion}`;
   }
 
   get names(): ClusterNames {
-    return {
-      namespace: this.o.namespace,
-      fullname: this.o.fullname,
-      serverLabelSelector: 'component=server,app.kubernetes.io/name=vault',
-      managerLabelSelector: 'component=manager',
-    };
+    return this.handle?.names ?? { namespace: this.o.namespace, fullname: this.o.fullname, serverLabelSelector: SERVER_SELECTOR, managerLabelSelector: 'component=manager' };
   }
 
-  private get kubeconfigPath(): string {
+  get kubeconfigPath(): string {
     return path.resolve(this.o.stateDir, 'kubeconfig');
   }
 
-  private tool(tool: 'kind' | 'helm' | 'docker' | 'kubectl', args: string[], input?: string) {
-    return runTool(tool, args, { env: this.o.env ?? process.env, input });
+  /** True when the state dir records that this project created the cluster (only then does down() delete it). */
+  get ownsCluster(): boolean {
+    return ownsCluster(this.o.stateDir, this.o.clusterName);
   }
 
-  async up(): Promise<ClusterHandle> {
-    await preflight(['docker', 'kind', 'helm', 'kubectl'], this.o.env ?? process.env);
+  private tool: ToolRunner = (tool, args, input) =>
+    runTool(tool, tool === 'kubectl' ? ['--kubeconfig', this.kubeconfigPath, ...args] : tool === 'helm' && args[0] !== 'repo' && args[0] !== 'version' ? [...args, '--kubeconfig', this.kubeconfigPath] : args, {
+      env: this.o.env ?? process.env,
+      ...(input !== undefined ? { input } : {}),
+      cancelSignal: this.stop.signal,
+    });
+
+  /** Runs `work` with the stop signals turned into an abort of this backend's tools and waits. */
+  private async interruptible<T>(work: () => Promise<T>): Promise<T> {
+    const stopListening = this.o.handleStopSignals === false ? () => {} : onStopSignals((sig) => this.stop.abort(new Error(`interrupted (${sig})`)));
+    try {
+      return await work();
+    } catch (err) {
+      if (this.stop.signal.aborted) throw new EnvironmentError(`kind backend interrupted: ${String((this.stop.signal.reason as Error)?.message ?? 'stop signal')}`, { cluster: this.o.clusterName }, { cause: err });
+      throw err;
+    } finally {
+      stopListening();
+    }
+  }
+
+  up(): Promise<ClusterHandle> {
+    return this.interruptible(() => this.upNow());
+  }
+
+  private async upNow(): Promise<ClusterHandle> {
+    const env = this.o.env ?? process.env;
+    await preflight(['docker', 'kind', 'helm', 'kubectl'], env);
     mkdirSync(this.o.stateDir, { recursive: true });
     const { stdout: existing } = await this.tool('kind', ['get', 'clusters']);
     if (!existing.split('\n').map((s) => s.trim()).includes(this.o.clusterName)) {
-      const config = kindClusterConfig({ nodeImage: this.o.nodeImage });
+      const config = kindClusterConfig({ nodeImage: this.o.nodeImage ?? KIND_NODE_IMAGE });
       writeFileSync(path.join(this.o.stateDir, 'kind-config.yaml'), config);
+      // Recorded before creating: a create interrupted half-way leaves node containers only down() removes.
+      recordCreated(this.o.stateDir, this.o.clusterName);
       await this.tool('kind', ['create', 'cluster', '--name', this.o.clusterName, '--config', '-', '--wait', '120s', '--kubeconfig', this.kubeconfigPath], config);
-      this.created = true;
     } else {
       const { stdout } = await this.tool('kind', ['get', 'kubeconfig', '--name', this.o.clusterName]);
       writeFileSync(this.kubeconfigPath, stdout, { mode: 0o600 });
     }
     // kind's --wait covers the control plane only; the workers are awaited through the API.
-    await this.tool('kubectl', ['--kubeconfig', this.kubeconfigPath, 'wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=180s']);
+    await this.tool('kubectl', ['wait', '--for=condition=Ready', 'nodes', '--all', '--timeout=180s']);
     this.kc = new k8s.KubeConfig();
     this.kc.loadFromFile(this.kubeconfigPath);
     this.forwards = new PodPortForwards(this.kc, this.o.namespace, 8200);
-    const ca = await createCa(path.join(this.o.stateDir, 'pki'));
-    return {
+    const ca = await freshCa(this.o.stateDir);
+    this.caPems = { certPem: ca.certPem, keyPem: ca.keyPem };
+    const core = this.core();
+    this.logs = new KindPodLogs(this.tool, async () => (await core.listNamespacedPod({ namespace: this.o.namespace })).items);
+    this.handle = {
       backend: 'kind',
-      names: this.names,
+      names: { ...this.names },
       kubeconfigPath: this.kubeconfigPath,
       caCertPem: ca.certPem,
       statusRateMs: this.o.statusRateMs,
       vaultEndpoints: () => this.vaultEndpoints(),
     };
+    return this.handle;
   }
 
   private core(): k8s.CoreV1Api {
@@ -134,108 +185,144 @@ export class KindBackend implements ClusterBackend {
     return this.kc.makeApiClient(k8s.CoreV1Api);
   }
 
-  async deploy(options: DeployOptions): Promise<void> {
+  private need(): { handle: ClusterHandle; ca: { certPem: string; keyPem: string } } {
+    if (!this.handle || !this.caPems) throw new EnvironmentError('kind backend: up() has not run');
+    return { handle: this.handle, ca: this.caPems };
+  }
+
+  /** The manager to deploy, decided (and any usage error raised) before anything in the cluster changes. */
+  private async managerFor(choice: ManagerChoice): Promise<ManagerObjects> {
+    if (choice.kind === 'reference') {
+      return referenceManager({ namespace: this.o.namespace, image: this.o.managerImage, manager: choice, statusRateMs: this.o.statusRateMs, ...(this.o.managerManifestDir ? { manifestDir: this.o.managerManifestDir } : {}) });
+    }
+    const env = this.o.env ?? process.env;
+    return chartManager(
+      choice,
+      { namespace: this.o.namespace, releaseName: this.o.fullname, vaultName: 'vault', vaultFullname: this.o.fullname, haReplicas: 3, statusCheckRateS: statusRateSecondsFor(this.o.statusRateMs), vaultVersion: this.o.vaultVersion },
+      { ...(this.o.chartRenderer ? { renderer: this.o.chartRenderer } : {}), ...(env.PATH !== undefined ? { searchPath: env.PATH } : {}) },
+    );
+  }
+
+  /** Every image the deploy names: Vault's, the manager's, and the user's extra ones. */
+  imagesToLoad(manager: ManagerObjects): string[] {
+    return [...new Set([this.vaultImage, ...manager.images, ...(this.o.images ?? [])])];
+  }
+
+  deploy(options: DeployOptions): Promise<void> {
+    return this.interruptible(() => this.deployNow(options));
+  }
+
+  private async deployNow(options: DeployOptions): Promise<void> {
+    const { handle, ca } = this.need();
+    const manager = await this.managerFor(options.manager);
+    await this.nodesBack();
     const { namespace, fullname } = this.o;
-    await this.tool('kubectl', ['--kubeconfig', this.kubeconfigPath, 'create', 'namespace', namespace]).catch((err: Error) => {
+    await this.tool('kubectl', ['create', 'namespace', namespace]).catch((err: Error) => {
       if (!/already ?exists/i.test(err.message + JSON.stringify((err as EnvironmentError).context ?? {}))) throw err;
     });
-    await this.applyTlsSecret();
-    await this.loadImages();
-    const values = vaultHelmValues({ fullname, vaultImage: this.o.vaultImage });
+    // A fresh Vault every time: a redeploy after a failed iteration must not inherit its raft data or shards.
+    const previous = [this.manager, manager].filter((m): m is ManagerObjects => m !== undefined).flatMap((m) => m.objects);
+    await resetNamespace(this.tool, this.core(), { namespace, releases: [fullname], referenceManifests: manifestStream(previous), waitSeconds: 300 });
+    await this.forwards?.retain(new Set());
+    const core = this.core();
+    await putSecret(core, namespace, await tlsSecret(namespace, fullname, ca));
+    for (const [name, keys] of manager.caSecrets) await putSecret(core, namespace, caSecret(namespace, name, keys, ca.certPem));
+    await this.loadImages(manager, options.manager.kind === 'reference');
     const valuesFile = path.join(this.o.stateDir, 'vault-values.yaml');
-    writeFileSync(valuesFile, values);
+    writeFileSync(valuesFile, vaultHelmValues({ fullname, vaultImage: this.vaultImage }));
     const repoName = this.o.chart.split('/')[0]!;
     await this.tool('helm', ['repo', 'add', repoName, this.o.chartRepo, '--force-update']);
-    await this.tool('helm', [
-      'upgrade', '--install', fullname, this.o.chart,
-      '--version', this.o.chartVersion,
-      '--namespace', namespace,
-      '--values', valuesFile,
-      '--kubeconfig', this.kubeconfigPath,
-    ]);
-    await this.redeployManager(options.manager);
-    await this.waitUntilVaultReady();
+    await this.tool('helm', ['upgrade', '--install', fullname, this.o.chart, '--version', this.o.chartVersion, '--namespace', namespace, '--values', valuesFile]);
+    await this.applyManager(manager);
+    await waitForFreshVault((this.o.vaultProbe ?? ((h) => clusterProbe(this.kc!, h)))(handle), this.o.readyTimeoutMs, this.stop.signal);
+    this.logs?.mark();
   }
 
-  async redeployManager(manager: ManagerChoice): Promise<void> {
-    const chart = chartManagerOf(manager.kind);
-    const kube = ['--kubeconfig', this.kubeconfigPath];
-    if (chart) {
-      const args = ['upgrade', '--install', `${this.o.fullname}-manager`, chart.chart, '--namespace', this.o.namespace, ...kube];
-      if (chart.valuesFile) args.push('--values', chart.valuesFile);
-      for (const pair of chart.sets) args.push('--set', pair);
-      await this.tool('helm', args);
-      return;
+  private async loadImages(manager: ManagerObjects, buildReference: boolean): Promise<void> {
+    if (buildReference && this.o.buildManagerImage !== false) await buildReferenceManagerImage(this.tool, this.o.managerImage);
+    const images = this.imagesToLoad(manager);
+    for (const image of images) {
+      if (!(await hasLocalImage(this.tool, image))) await this.tool('docker', ['pull', image]);
     }
-    const manifests = referenceManagerManifests({ namespace: this.o.namespace, image: this.o.managerImage, manager, manifestDir: this.o.managerManifestDir });
-    await this.tool('kubectl', [...kube, 'apply', '--namespace', this.o.namespace, '-f', '-'], manifests);
+    await loadImages(this.tool, this.o.clusterName, images);
+  }
+
+  private async applyManager(manager: ManagerObjects): Promise<void> {
+    await this.tool('kubectl', ['apply', '--namespace', this.o.namespace, '-f', '-'], manifestStream(manager.objects));
+    this.manager = manager;
+    const { handle } = this.need();
+    handle.names.managerLabelSelector = manager.labelSelector;
+    handle.statusRateMs = manager.statusRateMs;
+  }
+
+  async redeployManager(choice: ManagerChoice): Promise<void> {
+    const manager = await this.managerFor(choice);
+    if (this.manager) await this.tool('kubectl', ['delete', '--namespace', this.o.namespace, '--ignore-not-found', '--wait=true', '-f', '-'], manifestStream(this.manager.objects));
+    const { ca } = this.need();
+    for (const [name, keys] of manager.caSecrets) await putSecret(this.core(), this.o.namespace, caSecret(this.o.namespace, name, keys, ca.certPem));
+    await this.applyManager(manager);
     // A changed defect must take effect now, not at the next restart.
-    await this.tool('kubectl', [...kube, 'delete', 'pod', '--namespace', this.o.namespace, '-l', 'component=manager', '--wait=false']);
+    await this.tool('kubectl', ['delete', 'pod', '--namespace', this.o.namespace, '-l', manager.labelSelector, '--wait=false']);
   }
 
-  private async applyTlsSecret(): Promise<void> {
-    const { namespace, fullname } = this.o;
-    const ca = await createCa(path.join(this.o.stateDir, 'pki'));
-    const dns = [
-      `*.${namespace}.pod.cluster.local`,
-      `${fullname}-active`, `${fullname}-active.${namespace}.svc`, `${fullname}-active.${namespace}.svc.cluster.local`,
-      `*.${fullname}-internal`, `*.${fullname}-internal.${namespace}.svc`, `*.${fullname}-internal.${namespace}.svc.cluster.local`,
-      fullname, `${fullname}.${namespace}.svc`, 'localhost',
-    ];
-    const leaf = await issueServerCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, commonName: fullname, dnsNames: dns, ipAddresses: ['127.0.0.1'] });
-    const b64 = (s: string) => Buffer.from(s).toString('base64');
-    const body: k8s.V1Secret = {
-      metadata: { name: `${fullname}-${TLS_SECRET}`, namespace },
-      type: 'Opaque',
-      data: { 'tls.crt': b64(leaf.certPem), 'tls.key': b64(leaf.keyPem), 'ca.crt': b64(ca.certPem) },
-    };
-    const core = this.core();
-    await core.deleteNamespacedSecret({ name: body.metadata!.name!, namespace }).catch(() => undefined);
-    await core.createNamespacedSecret({ namespace, body });
+  async killProcess(namespace: string, pod: string): Promise<{ at: number }> {
+    const node = await this.nodeOfPod(namespace, pod);
+    return killPodProcessOnNode(this.tool, node, namespace, pod);
   }
 
-  private async loadImages(): Promise<void> {
-    const images = [...(this.o.images ?? [])];
-    if (this.o.buildManagerImage !== false) {
-      const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
-      await this.tool('docker', ['build', '-t', this.o.managerImage, '-f', path.join(root, 'manager', 'deploy', 'Dockerfile'), root]);
-      images.push(this.o.managerImage);
-    }
-    if (images.length > 0) await this.tool('kind', ['load', 'docker-image', ...images, '--name', this.o.clusterName]);
+  async loseNode(matrixNode: string, downMs: number): Promise<{ at: number }> {
+    const node = await this.nodeContainerFor(matrixNode);
+    const { at, restored } = await failNodeContainer(this.tool, node, downMs, {
+      readyTimeoutMs: this.o.nodeReadyTimeoutMs,
+      signal: this.stop.signal,
+      nodeInternalIp: async (name) => (await this.tool('kubectl', ['get', 'node', name, '-o', 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}'])).stdout.trim() || undefined,
+    });
+    // Held, never left unhandled: a node that did not return fails the next deploy (and every later one).
+    const held: Promise<void> = restored.then(
+      () => undefined,
+      (err: unknown) => void this.nodesLost.push(err instanceof NodeRestartError ? err : new NodeRestartError(node, String(err), err)),
+    );
+    this.returning.add(held);
+    void held.finally(() => this.returning.delete(held));
+    return { at };
   }
 
-  /** Vault is ready when the manager has initialized it (cluster-key complete) and every server is unsealed. */
-  private async waitUntilVaultReady(): Promise<void> {
-    const deadline = nowMs() + this.o.readyTimeoutMs;
-    const core = this.core();
-    let last = 'nothing checked yet';
-    while (nowMs() < deadline) {
-      try {
-        const secrets = await core.listNamespacedSecret({ namespace: this.o.namespace });
-        const keys = secrets.items.filter((s) => /^cluster-key-[0-4]$/.test(s.metadata?.name ?? '')).length;
-        const pods = await core.listNamespacedPod({ namespace: this.o.namespace, labelSelector: this.names.serverLabelSelector });
-        const unsealed = pods.items.filter((p) => p.metadata?.labels?.['vault-sealed'] === 'false').length;
-        last = `${keys}/${SHARES} cluster-key shards, ${unsealed}/3 servers unsealed`;
-        if (keys === SHARES && unsealed === 3) return;
-      } catch (err) {
-        last = (err as Error).message;
-      }
-      await delay(2000);
-    }
-    throw new TimeoutError(`Vault initialized and unsealed on kind (${last})`, this.o.readyTimeoutMs);
+  /** Waits for lost nodes to come back; throws the first NodeRestartError of a node that did not. */
+  async nodesBack(): Promise<void> {
+    await Promise.all([...this.returning]);
+    if (this.nodesLost.length > 0) throw this.nodesLost[0];
+  }
+
+  async markLogs(): Promise<void> {
+    this.logs?.mark();
+  }
+
+  async collectLogs(runDir: string, since: number): Promise<CollectedLogs> {
+    const manager = this.manager;
+    if (!this.logs || !manager) return { logs: {}, managerProblems: [], unavailable: 'no manager deployed on kind' };
+    const wanted = Object.fromEntries(manager.labelSelector.split(',').map((kv) => kv.split('=') as [string, string]));
+    return this.logs.collect(runDir, since, {
+      namespace: this.o.namespace,
+      isManagerPod: (labels) => Object.entries(wanted).every(([k, v]) => labels[k] === v),
+      isProblem: (line) => isManagerProblemLine(manager.logFormat, line),
+    });
   }
 
   private async vaultEndpoints(): Promise<VaultEndpoint[]> {
-    const pods = await this.core().listNamespacedPod({ namespace: this.o.namespace, labelSelector: this.names.serverLabelSelector });
+    const pods = await this.core().listNamespacedPod({ namespace: this.o.namespace, labelSelector: SERVER_SELECTOR });
+    const forwards = this.forwards;
+    if (!forwards) return [];
+    await forwards.retain(new Set(pods.items.map((p) => p.metadata?.uid).filter((u): u is string => u !== undefined)));
     const out: VaultEndpoint[] = [];
     for (const pod of pods.items) {
-      const name = pod.metadata?.name;
+      const target = forwardTargetOf(pod);
       const ip = pod.status?.podIP;
-      if (!name || !ip || !this.forwards) continue;
-      const fwd = await this.forwards.forPod(name, pod.metadata?.uid ?? '');
-      out.push({ pod: name, url: `https://127.0.0.1:${fwd.localPort}`, servername: `${ip.replace(/[.:]/g, '-')}.${this.o.namespace}.pod.cluster.local` });
+      if (!target || !ip) continue;
+      const fwd = await forwards.forTarget(target);
+      if (!fwd) continue;
+      out.push({ pod: target.name, url: `https://127.0.0.1:${fwd.localPort}`, servername: `${ip.replace(/[.:]/g, '-')}.${this.o.namespace}.pod.cluster.local`, agent: fwd.agent });
     }
-    return out;
+    return out.sort((a, b) => (a.pod < b.pod ? -1 : 1));
   }
 
   private async nodeOfPod(namespace: string, pod: string): Promise<string> {
@@ -247,8 +334,8 @@ export class KindBackend implements ClusterBackend {
 
   /** Maps a matrix node name (controller-0, …) to kind's node container via the node label. */
   private async nodeContainerFor(matrixNode: string): Promise<string> {
-    const nodes = await this.core().listNode({ labelSelector: `${MATRIX_NODE_LABEL}=${matrixNode}` });
-    const name = nodes.items[0]?.metadata?.name;
+    const { stdout } = await this.tool('kubectl', ['get', 'nodes', '-l', `${MATRIX_NODE_LABEL}=${matrixNode}`, '-o', 'jsonpath={.items[0].metadata.name}']);
+    const name = stdout.trim();
     if (!name) throw new EnvironmentError(`no kind node carries ${MATRIX_NODE_LABEL}=${matrixNode}`, { matrixNode });
     return name;
   }
@@ -257,16 +344,13 @@ export class KindBackend implements ClusterBackend {
     return this.down();
   }
 
+  /** Closes the forwards, lets lost nodes finish returning, and deletes the cluster only when this project created it. */
   async down(): Promise<void> {
     await this.forwards?.closeAll();
-    if (this.o.keepCluster) return;
-    // `kind delete cluster` exits 0 when the cluster does not exist, so down() is idempotent.
-    await this.tool('kind', ['delete', 'cluster', '--name', this.o.clusterName]);
-    this.created = false;
-  }
-
-  /** True when this backend created the cluster in this process (an interrupted run deletes only those). */
-  get createdCluster(): boolean {
-    return this.created;
+    await Promise.allSettled([...this.returning]);
+    if (this.o.keepCluster || !this.ownsCluster) return;
+    // A fresh runner: the backend's own may be aborted by the very signal that asked for this.
+    await runTool('kind', ['delete', 'cluster', '--name', this.o.clusterName], { env: this.o.env ?? process.env });
+    forgetCluster(this.o.stateDir);
   }
 }

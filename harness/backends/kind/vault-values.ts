@@ -7,6 +7,23 @@
 import { stringify } from 'yaml';
 
 export const TLS_SECRET = 'tls';
+
+/**
+ * The labels HashiCorp's vault chart (0.28.x) puts on its server pods, plus
+ * those Vault's Kubernetes service registration keeps up to date: what the
+ * harness's server selector and fault targets may rely on.
+ */
+export function vaultServerPodLabels(release: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'vault',
+    'app.kubernetes.io/instance': release,
+    component: 'server',
+    // service registration: values change with the server's state
+    'vault-active': 'true|false',
+    'vault-sealed': 'true|false',
+    'vault-initialized': 'true|false',
+  };
+}
 export const TLS_MOUNT = '/vault/userconfig/tls';
 
 export interface VaultValuesOptions {
