@@ -34,7 +34,8 @@ function familyScenarios(catalog: Catalog, family: string): Scenario[] {
  * quick: the fault-free family first (alone it catches every defect that
  * shows without a fault), then the milestone coverage list (quick-coverage.ts:
  * a fault on each party whose loss matters, in each window of the procedure),
- * then one iteration of each other family, spread across the sweep (family n
+ * the transient Vault trouble scenarios (scenarios/trouble/: failing unseal and
+ * rekey calls), then one iteration of each other family, spread across the sweep (family n
  * runs position 5n, so those faults land at different points of the procedure).
  */
 export function namedMatrix(name: string, catalog: Catalog): MatrixEntry[] {
@@ -50,7 +51,8 @@ export function namedMatrix(name: string, catalog: Catalog): MatrixEntry[] {
         return { scenario, iterations: [Math.min(5 * (n + 1), scenario.iterations - 1)] };
       });
       const coverage = quickCoverageScenarios(milestones).map((scenario) => ({ scenario }));
-      return [families[0]!, ...coverage, ...families.slice(1)];
+      const trouble = catalog.all().filter((s) => s.family === 'trouble').map((scenario) => ({ scenario }));
+      return [families[0]!, ...coverage, ...trouble, ...families.slice(1)];
     }
     default:
       throw new UsageError(`unknown matrix "${name}" (matrices: ${MATRIX_NAMES.join(', ')})`, { matrix: name });

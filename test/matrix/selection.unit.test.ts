@@ -26,14 +26,14 @@ describe('matrix: matrices, selection and shards', () => {
     expect(Math.max(...bases)).to.be.lessThan(10000);
   });
 
-  it('named matrices: standard is 600 family iterations, quick is F1, the milestone coverage list, then the other families', () => {
+  it('named matrices: standard is 600 family iterations, quick is F1, the milestone coverage list, the trouble scenarios, then the other families', () => {
     expect(expand(namedMatrix('standard', catalog)).length).to.equal(600);
     const quick = expand(namedMatrix('quick', catalog));
     const coverage = quickCoverageIds();
-    expect(quick.length).to.equal(10 + coverage.length);
+    expect(quick.length).to.equal(12 + coverage.length);
     expect(quick[0]!.scenario.id).to.equal('F1');
     expect(quick.slice(1, 1 + coverage.length).map((r) => r.scenario.id)).to.deep.equal(coverage);
-    expect(quick.slice(1 + coverage.length).map((r) => r.scenario.id)).to.deep.equal(['F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10']);
+    expect(quick.slice(1 + coverage.length).map((r) => r.scenario.id)).to.deep.equal(['T1-unseal-errors', 'T2-rekey-trouble', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10']);
     expect(expand(namedMatrix('quick', loadCatalog())).map((r) => `${r.scenario.id}#${r.iteration}`)).to.deep.equal(quick.map((r) => `${r.scenario.id}#${r.iteration}`));
     expect(expand(namedMatrix('milestones', catalog)).length).to.equal(milestoneMatrix().length);
     expect(() => namedMatrix('huge', catalog)).to.throw(UsageError, 'unknown matrix "huge"');
