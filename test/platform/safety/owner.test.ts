@@ -35,6 +35,17 @@ function spawnNode(args: string[]): Spawned {
   return { child, output: () => out, exited };
 }
 
+/** The daemon pid the owned-cluster fixture prints once its pods run (or why it exited first). */
+function daemonPidOnceReady(harness: Spawned): Promise<number> {
+  return waitFor(
+    () => {
+      if (harness.child.exitCode !== null) throw new Error(`the harness exited early:\n${harness.output()}`);
+      return /READY (\d+)/.exec(harness.output())?.[1];
+    },
+    { timeoutMs: 90_000, what: 'the harness to print READY', pollMs: 50 },
+  ).then(Number);
+}
+
 describe('safety: a cluster dies with its owner', function () {
   this.timeout(180_000);
   let root: string;
@@ -55,13 +66,7 @@ describe('safety: a cluster dies with its owner', function () {
   it('SIGKILL of the harness that called startEmbeddedCluster: the daemon, every pod and their children are gone', async () => {
     const harness = spawnNode([HARNESS, stateDir, IP_BASE]);
     started.push(harness.child);
-    const daemonPid = await waitFor(
-      () => {
-        if (harness.child.exitCode !== null) throw new Error(`the harness exited early:\n${harness.output()}`);
-        return /READY (\d+)/.exec(harness.output())?.[1];
-      },
-      { timeoutMs: 90_000, what: 'the harness to print READY', pollMs: 50 },
-    ).then(Number);
+    const daemonPid = await daemonPidOnceReady(harness);
     const before = processesOf(stateDir);
     // the harness, the daemon, 2 pods and a `sleep` in each pod's group: what must all disappear
     expect(before.map((p) => p.pid), JSON.stringify(before, null, 1)).to.include(daemonPid);
@@ -76,13 +81,7 @@ describe('safety: a cluster dies with its owner', function () {
   it('a second harness pointed at the state dir of a run still going is refused (exit 2, nothing touched): the first cluster keeps serving', async () => {
     const harness = spawnNode([HARNESS, stateDir, IP_BASE]);
     started.push(harness.child);
-    const daemonPid = await waitFor(
-      () => {
-        if (harness.child.exitCode !== null) throw new Error(`the harness exited early:\n${harness.output()}`);
-        return /READY (\d+)/.exec(harness.output())?.[1];
-      },
-      { timeoutMs: 90_000, what: 'the harness to print READY', pollMs: 50 },
-    ).then(Number);
+    const daemonPid = await daemonPidOnceReady(harness);
     const err = await startEmbeddedCluster({ stateDir, ipBase: SECOND_IP_BASE, vault: false, manager: false }).then(
       () => undefined,
       (e: unknown) => e,
