@@ -106,11 +106,13 @@ export class ArmedFaults {
 
   /**
    * Reads what each applied fault left to read (a vault-trouble fault's rules:
-   * how many requests they hit) and removes those rules. Call after
-   * settleFired and before anything else talks to Vault; idempotent. A fault
-   * still being applied is not waited for.
+   * how many requests they hit) and removes those rules. Call before anything
+   * else talks to Vault; idempotent. A fault still being applied is waited for
+   * first, so a rule armed late cannot outlive its iteration.
    */
   async finishFaults(): Promise<void> {
+    // An injection still under way (an iteration that broke off) is waited for, so its rule is removed too.
+    await this.settleFired();
     await Promise.all(
       this.states.map(async (s) => {
         const finish = s.application?.finish;
