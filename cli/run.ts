@@ -17,25 +17,45 @@ import { checkDefect } from './defect-check.js';
 import { checkStateDir, refuseFile } from '../platform/state-dir.js';
 import { writeFlushed } from './progress.js';
 import { checkWritableDir } from './paths.js';
+import { parseIpBase } from './lanes.js';
 import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, parseManagerSpec, type LoadedManagerSpec } from '../harness/manager-spec/spec.js';
 import { planManager, statusRateSecondsFor } from '../harness/manager-spec/index.js';
 import { parseVaultVersion } from '../platform/vault/version.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-function integer(name: string, min: number) {
+/**
+ * Counts have an upper bound too: an option that sizes a loop or a list
+ * (iterations, schedules, faults per schedule) given a huge value would
+ * otherwise hang the command or exhaust its memory before anything runs.
+ */
+function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^-?[0-9]+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    if (!/^-?[0-9]+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `${name} must be an integer >= ${min}` : `${name} must be an integer ${min}..${max}`);
+    }
     return n;
   };
 }
 
-function positiveNumber(value: string): number {
+/** Time scales outside this range make a run that ends in no useful time, or a status rate below a millisecond. */
+const TIMESCALE_RANGE = { min: 0.001, max: 100 } as const;
+
+function timescaleValue(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  if (value.trim() === '' || !Number.isFinite(n) || n < TIMESCALE_RANGE.min || n > TIMESCALE_RANGE.max) {
+    throw new InvalidArgumentError(`must be a number ${TIMESCALE_RANGE.min}..${TIMESCALE_RANGE.max}`);
+  }
   return n;
 }
+
+/** The most iterations one scenario may be asked for (the catalogue's largest has 60). */
+const MAX_ITERATIONS = 10_000;
+/** explore: schedules per run, faults per schedule, shrink steps. */
+const MAX_RUNS = 10_000;
+const MAX_FAULTS = 10;
+const MAX_SHRINK_BUDGET = 10_000;
 
 interface SharedFlags {
   backend: Backend;
@@ -54,10 +74,10 @@ function addRunFlags(cmd: Command): Command {
     .addOption(new Option('--backend <name>', 'cluster backend').choices([...BACKENDS]).default('embedded'))
     .option('--manager <spec>', `the manager: ${MANAGER_SPEC_GRAMMAR} (embedded: a chart's manager program runs with this host's bash, kubectl, curl, jq; its container image is not run)`, 'reference')
     .option('--defect <name>', 'run a deliberately broken manager variant (see `rekey-chaos defects`)')
-    .option('--timescale <x>', 'scale of procedure seconds (default: status rate / 5000 ms; embedded 0.02, kind 1)', positiveNumber)
+    .option('--timescale <x>', 'scale of procedure seconds, 0.001..100 (default: status rate / 5000 ms; embedded 0.02, kind 1)', timescaleValue)
     .option('--out <dir>', 'where the run writes: allure-results/, runs/, summary.json, junit.xml', 'out')
     .option('--state-dir <dir>', 'embedded cluster state dir')
-    .option('--ip-base <a.b.c>', 'embedded: loopback /24 for the cluster (default 127.42.0)', ipBase)
+    .option('--ip-base <a.b.c>', 'embedded: loopback /24 for the cluster (default 127.42.0)', parseIpBase)
     .option('--vault-version <x.y.z>', "embedded: the version the Vault double reports (default: a chart's server.version, else the double's own)", vaultVersion);
 }
 
@@ -71,12 +91,6 @@ function vaultVersion(value: string): string {
 
 /** A chart's or script's manager counts its status rate in whole seconds: 1 s, so a time scale of 0.2. */
 const FOREIGN_MANAGER_TIMESCALE = 0.2;
-
-function ipBase(value: string): string {
-  const m = /^127\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(value);
-  if (!m || Number(m[1]) > 255 || Number(m[2]) > 255) throw new InvalidArgumentError('must be a loopback /24 prefix like 127.47.0');
-  return value;
-}
 
 async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel?: number; seed?: number }): Promise<ExecOptions> {
   // kind lets helm resolve a chart repository reference; elsewhere the spec's files must exist now.
@@ -106,9 +120,10 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   if (flags.ipBase !== undefined) opts.ipBase = flags.ipBase;
   if (flags.vaultVersion !== undefined) opts.vaultVersion = flags.vaultVersion;
   if (extra.seed !== undefined) opts.seed = extra.seed;
-  checkParallel(opts.parallel, opts.backend);
+  checkParallel(opts.parallel, opts.backend, opts.ipBase);
   // A folder rekey-chaos did not make is refused before anything runs (--parallel lanes get subfolders of it).
   if (opts.backend === 'embedded' && opts.stateDir !== undefined) {
+    checkWritableDir('--state-dir', opts.stateDir);
     if (opts.parallel === 1) checkStateDir(path.resolve(opts.stateDir));
     else refuseFile(path.resolve(opts.stateDir));
   }
@@ -164,11 +179,11 @@ function registerRun(program: Command): void {
       .option('--family <F>', 'every scenario of a family F1..F10 (repeatable)', collect, [] as string[])
       .option('--matrix <name>', 'a named matrix: quick, standard, milestones (default quick when nothing is selected)'),
   )
-    .option('--iterations <n>', "run n iterations of each scenario (overrides the scenarios' own count)", integer('--iterations', 1))
+    .option('--iterations <n>', "run n iterations of each scenario (overrides the scenarios' own count)", integer('--iterations', 1, MAX_ITERATIONS))
     .option('--seed <n>', "seed for every plan (overrides the scenarios' seeds)", integer('--seed', 0))
     .option('--shard <i/n>', 'run only shard i of n of the expanded iteration list (round robin over a stable order)')
     .option('--bail', 'stop at the first failure')
-    .option('--parallel <n>', 'embedded only: n separate clusters on 127.(60+k).0, the list split among them', integer('--parallel', 1), 1)
+    .option('--parallel <n>', 'embedded only: n separate clusters (1..20), the list split among them; lane k on --ip-base with its second number raised by k (default from 127.60.0)', integer('--parallel', 1, 20), 1)
     .option('--dry-run', 'print the plan and replay command of every selected iteration (JSON lines) and run nothing')
     .action(async (flags: RunFlags) => {
       // Everything is validated (files, ids, options) before anything runs.
@@ -215,14 +230,15 @@ function registerReplay(program: Command): void {
 
 function registerExplore(program: Command): void {
   addRunFlags(program.command('explore').description('random fault schedules (fast-check), shrunk on failure; saves the minimal failing schedule under scenarios/regressions/ and prints its replay command'))
-    .option('--runs <n>', 'schedules to try', integer('--runs', 1), 20)
+    .option('--runs <n>', `schedules to try (1..${MAX_RUNS})`, integer('--runs', 1, MAX_RUNS), 20)
     .option('--seed <n>', 'generator seed (default: from the clock, printed)', integer('--seed', 0))
-    .option('--max-faults <k>', 'at most k faults per schedule', integer('--max-faults', 1), 3)
-    .option('--shrink-budget <n>', 'at most n iterations spent shrinking a failure', integer('--shrink-budget', 0), 40)
+    .option('--max-faults <k>', `at most k faults per schedule (1..${MAX_FAULTS})`, integer('--max-faults', 1, MAX_FAULTS), 3)
+    .option('--shrink-budget <n>', `at most n iterations spent shrinking a failure (0..${MAX_SHRINK_BUDGET})`, integer('--shrink-budget', 0, MAX_SHRINK_BUDGET), 40)
     .option('--out-dir <dir>', 'where the regression file goes', 'scenarios/regressions')
     .option('--dry-run', 'print the generated schedules (JSON lines) and run nothing')
     .action(async (flags: SharedFlags & { runs: number; seed?: number; maxFaults: number; shrinkBudget: number; outDir: string; dryRun?: boolean }) => {
       const opts = await execOptions(flags, {});
+      checkWritableDir('--out-dir', flags.outDir);
       const { exploreCommand } = await import('./explore-command.js');
       process.exitCode = await exploreCommand({ ...flags, exec: opts });
     });
