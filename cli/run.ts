@@ -52,6 +52,8 @@ function timescaleValue(value: string): number {
 
 /** The most iterations one scenario may be asked for (the catalogue's largest has 60). */
 const MAX_ITERATIONS = 10_000;
+/** The most iterations one run may select (the milestone matrix at its own counts is a few thousand). */
+const MAX_SELECTED_ITERATIONS = 100_000;
 /** explore: schedules per run, faults per schedule, shrink steps. */
 const MAX_RUNS = 10_000;
 const MAX_FAULTS = 10;
@@ -170,6 +172,16 @@ interface RunFlags extends SharedFlags {
   dryRun?: boolean;
 }
 
+/** Counted before the list is built: a selection of millions of iterations would exhaust memory building it. */
+function checkSelectionSize(entries: MatrixEntry[], iterations: number | undefined, shards: number): void {
+  const total = entries.reduce((n, e) => n + (iterations ?? e.iterations?.length ?? e.scenario.iterations), 0);
+  // The whole list is built before it is sharded, so it has a bound of its own.
+  const perShard = total > MAX_SELECTED_ITERATIONS * 10 ? total : Math.ceil(total / shards);
+  if (perShard > MAX_SELECTED_ITERATIONS) {
+    throw new UsageError(`${perShard} iterations selected${perShard < total ? ' per shard' : ''}, more than the ${MAX_SELECTED_ITERATIONS} one run takes: narrow the selection, lower --iterations, or split it with --shard`, { total, shards });
+  }
+}
+
 function registerRun(program: Command): void {
   addRunFlags(
     program
@@ -191,8 +203,10 @@ function registerRun(program: Command): void {
       const catalog = loadCatalog();
       const nothingChosen = flags.scenario.length === 0 && flags.family.length === 0 && flags.matrix === undefined;
       const entries = select(catalog, { scenarios: flags.scenario, families: flags.family, matrix: nothingChosen ? 'quick' : flags.matrix });
+      const shard = flags.shard !== undefined ? parseShardSelector(flags.shard) : undefined;
+      checkSelectionSize(entries, flags.iterations, shard?.count ?? 1);
       let refs = expand(entries, flags.iterations);
-      if (flags.shard !== undefined) refs = takeShard(refs, parseShardSelector(flags.shard));
+      if (shard !== undefined) refs = takeShard(refs, shard);
       const items = buildItems(refs, opts);
       if (flags.dryRun) {
         await writeFlushed(dryRunLines(items));

@@ -42,6 +42,9 @@ describe('cli: bad input is refused before anything starts', () => {
     ['explore --out-dir under /proc', ['explore', '--dry-run', '--runs', '1', '--out-dir', '/proc/x'], /--out-dir \/proc\/x: \/proc lies in \/proc/],
     ['explore --out-dir naming a file', ['explore', '--dry-run', '--runs', '1', '--out-dir', '$FILE'], /--out-dir .*a-file: is a file, not a folder/],
     ['recheck of a device (crashed with ENOTDIR)', ['recheck', '/dev/null'], /^rekey-chaos: RUN_DIR \/dev\/null: neither a folder nor a regular file/],
+    // Found by the property test (cli-fuzz.unit.test.ts): a URIError from the token decoder.
+    ['replay of a token with a broken percent escape', ['replay', '--dry-run', '%3:2:seed=2120:ts=0.02:backend=embedded:manager=reference'], /^rekey-chaos: not a replay token \("%3" is not valid percent-encoding\)/],
+    ['replay of a token with a broken escape in a field', ['replay', '--dry-run', 'F3:2:seed=2120:ts=0.02:backend=embedded:manager=ref%ZZ'], /"ref%ZZ" is not valid percent-encoding/],
     ['recheck of an empty path', ['recheck', ''], /^rekey-chaos: RUN_DIR: an empty path/],
   ];
 
