@@ -45,6 +45,7 @@ describe('cli: bad input is refused before anything starts', () => {
     // Found by the property test (cli-fuzz.unit.test.ts): a URIError from the token decoder.
     ['replay of a token with a broken percent escape', ['replay', '--dry-run', '%3:2:seed=2120:ts=0.02:backend=embedded:manager=reference'], /^rekey-chaos: not a replay token \("%3" is not valid percent-encoding\)/],
     ['replay of a token with a broken escape in a field', ['replay', '--dry-run', 'F3:2:seed=2120:ts=0.02:backend=embedded:manager=ref%ZZ'], /"ref%ZZ" is not valid percent-encoding/],
+    ['run selecting over a million iterations (built the whole list first)', ['run', '--matrix', 'milestones', '--iterations', '1000', '--dry-run'], /^rekey-chaos: \d+ iterations selected, more than the 100000 one run takes/],
     ['recheck of an empty path', ['recheck', ''], /^rekey-chaos: RUN_DIR: an empty path/],
   ];
 
