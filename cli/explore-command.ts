@@ -13,6 +13,7 @@ import { scenarioToYaml } from '../matrix/serialize.js';
 import type { Scenario } from '../common/scenario.js';
 import { buildItems, openSession, type ExecOptions } from './run-exec.js';
 import { writeFlushed } from './progress.js';
+import { EXIT, type ExitCode } from '../common/exit-code.js';
 
 export interface ExploreFlags {
   runs: number;
@@ -38,12 +39,12 @@ export function saveRegression(scenario: Scenario, outDir: string, header: strin
   return shown;
 }
 
-export async function exploreCommand(flags: ExploreFlags): Promise<number> {
+export async function exploreCommand(flags: ExploreFlags): Promise<ExitCode> {
   const seed = flags.seed ?? (Date.now() % 2 ** 31);
   const print = (t: string) => void process.stdout.write(t);
   if (flags.dryRun) {
     await writeFlushed(generateSchedules(seed, flags.runs, flags.maxFaults).map((schedule) => stableJson(schedule) + '\n').join(''));
-    return 0;
+    return EXIT.pass;
   }
   print(`explore: seed ${seed}, ${flags.runs} schedules of 1-${flags.maxFaults} faults${flags.exec.defect ? `, defect ${flags.exec.defect}` : ''}\n`);
   const session = await openSession(flags.exec);
@@ -69,7 +70,7 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
   }
   if (!result.failure) {
     print(`explore: ${result.executed} iteration(s), no failure found${environmentBroken ? ' (stopped: the environment failed)' : ''}\n`);
-    return environmentBroken ? 3 : 0;
+    return environmentBroken ? EXIT.environment : EXIT.pass;
   }
   const regression = regressionScenario(result.failure.scenario, seed, result.failure.shrinks);
   const outDir = flags.outDir;
@@ -78,5 +79,5 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
   const [item] = buildItems([{ scenario: { ...regression, source: file }, iteration: 0 }], flags.exec);
   print(`explore: failure found and shrunk to ${regression.faults.length} fault(s) in ${result.failure.shrinks} step(s); saved ${file}\n`);
   await writeFlushed(`replay: ${item!.replay}\n`);
-  return 1;
+  return EXIT.failure;
 }
