@@ -42,11 +42,11 @@ function integer(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
 /** Time scales outside this range make a run that ends in no useful time, or a status rate below a millisecond. */
 const TIMESCALE_RANGE = { min: 0.001, max: 100 } as const;
 
+const inTimescaleRange = (n: number) => Number.isFinite(n) && n >= TIMESCALE_RANGE.min && n <= TIMESCALE_RANGE.max;
+
 function timescaleValue(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < TIMESCALE_RANGE.min || n > TIMESCALE_RANGE.max) {
-    throw new InvalidArgumentError(`must be a number ${TIMESCALE_RANGE.min}..${TIMESCALE_RANGE.max}`);
-  }
+  if (value.trim() === '' || !inTimescaleRange(n)) throw new InvalidArgumentError(`must be a number ${TIMESCALE_RANGE.min}..${TIMESCALE_RANGE.max}`);
   return n;
 }
 
@@ -222,6 +222,7 @@ function registerReplay(program: Command): void {
     .option('--dry-run', 'print the plan (JSON) instead of running it')
     .action(async (token: string, flags: SharedFlags & { dryRun?: boolean }, cmd: Command) => {
       const spec = decodeReplayToken(token);
+      if (!inTimescaleRange(spec.timescale)) throw new UsageError(`the replay token's ts=${spec.timescale} is outside ${TIMESCALE_RANGE.min}..${TIMESCALE_RANGE.max}, the range --timescale takes`);
       // The token pins backend, manager, defect and time scale; flags given explicitly override where runs go only.
       const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
       for (const name of ['backend', 'manager', 'defect', 'timescale']) {

@@ -46,6 +46,7 @@ describe('cli: bad input is refused before anything starts', () => {
     ['replay of a token with a broken percent escape', ['replay', '--dry-run', '%3:2:seed=2120:ts=0.02:backend=embedded:manager=reference'], /^rekey-chaos: not a replay token \("%3" is not valid percent-encoding\)/],
     ['replay of a token with a broken escape in a field', ['replay', '--dry-run', 'F3:2:seed=2120:ts=0.02:backend=embedded:manager=ref%ZZ'], /"ref%ZZ" is not valid percent-encoding/],
     ['run selecting over a million iterations (built the whole list first)', ['run', '--matrix', 'milestones', '--iterations', '1000', '--dry-run'], /^rekey-chaos: \d+ iterations selected, more than the 100000 one run takes/],
+    ['replay of a token whose time scale no run could take', ['replay', '--dry-run', 'F3:2:seed=2120:ts=1e300:backend=embedded:manager=reference'], /^rekey-chaos: the replay token's ts=1e\+300 is outside 0\.001\.\.100/],
     ['recheck of an empty path', ['recheck', ''], /^rekey-chaos: RUN_DIR: an empty path/],
   ];
 
