@@ -12,6 +12,7 @@ import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, planManager, type ManagerPlan } 
 import { checkDefect } from './defect-check.js';
 import { parseIpBase } from './lanes.js';
 import { checkWritableDir } from './paths.js';
+import { refuseFile } from '../platform/state-dir.js';
 import { EnvironmentError, TimeoutError, UsageError } from '../common/errors.js';
 import { onStopSignals, signalExitCode, type StopSignal } from '../common/stop-signals.js';
 import { readClusterView, waitForVaultUnsealed, type ClusterView } from '../platform/agent/cluster-view.js';
@@ -176,7 +177,11 @@ export function registerClusterCommands(program: Command): void {
     .option('--defect <name>', 'deploy a deliberately broken manager variant')
     .action(async (options: UpOptions) => {
       if (options.defect !== undefined) await checkDefect(options.defect);
-      if (options.backend === 'embedded') checkWritableDir('--state-dir', resolveStateDir(options.stateDir));
+      if (options.backend === 'embedded') {
+        // A file is refused with the state dir's own advice; then a place no folder of ours can be made.
+        refuseFile(resolveStateDir(options.stateDir));
+        checkWritableDir('--state-dir', resolveStateDir(options.stateDir));
+      }
       if (options.backend === 'embedded') return upEmbedded(options);
       if (options.backend === 'kind') return upKind(options);
       throw new UsageError(`unknown backend '${options.backend}' for cluster up (embedded, kind)`, { backend: options.backend });

@@ -125,9 +125,9 @@ async function execOptions(flags: SharedFlags, extra: { bail?: boolean; parallel
   checkParallel(opts.parallel, opts.backend, opts.ipBase);
   // A folder rekey-chaos did not make is refused before anything runs (--parallel lanes get subfolders of it).
   if (opts.backend === 'embedded' && opts.stateDir !== undefined) {
-    checkWritableDir('--state-dir', opts.stateDir);
     if (opts.parallel === 1) checkStateDir(path.resolve(opts.stateDir));
     else refuseFile(path.resolve(opts.stateDir));
+    checkWritableDir('--state-dir', opts.stateDir);
   }
   return opts;
 }
