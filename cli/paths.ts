@@ -113,7 +113,7 @@ export function checkReadablePath(what: string, p: string): 'dir' | 'file' {
     stat = statSync(p);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`${what} ${p}: ${code === 'ENOENT' ? 'no such file or folder' : `cannot be read (${code ?? (err as Error).message})`}`, { path: p });
+    throw new UsageError(`${what} ${p}: ${code === 'ENOENT' ? 'no such directory' : `cannot be read (${code ?? (err as Error).message})`}`, { path: p });
   }
   if (!stat.isDirectory() && !stat.isFile()) throw new UsageError(`${what} ${p}: neither a folder nor a regular file`, { path: p });
   const system = systemPlace(p);

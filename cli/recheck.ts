@@ -40,13 +40,19 @@ export function recheckExitCode(results: readonly RecheckResult[]): OutcomeExitC
   return exitCodeForOutcomes(counts);
 }
 
+/** An instant as ISO text; a record may carry one no Date can hold (it is shown as the number it is). */
+function instant(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms (not a valid instant)` : date.toISOString();
+}
+
 export function formatRecheck(results: RecheckResult[], baseDir: string): string {
   const lines: string[] = [];
   for (const { file, record, recordedOutcome } of results) {
     const where = relative(baseDir, file) || file;
     lines.push(`${record.scenario.id} iteration ${record.plan.iteration} (run ${record.runId}, ${where})`);
     for (const r of record.invariants) {
-      const at = r.at === undefined ? '' : ` at ${new Date(r.at).toISOString()}`;
+      const at = r.at === undefined ? '' : ` at ${instant(r.at)}`;
       lines.push(`  ${r.id} ${r.status.padEnd(7)} ${r.message}${at}`);
     }
     const changed = recordedOutcome !== record.outcome ? ` (recorded: ${recordedOutcome})` : '';

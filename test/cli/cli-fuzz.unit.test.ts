@@ -158,6 +158,21 @@ describe('cli: property test over hostile input', function () {
     );
   });
 
+  // Counterexamples the property found, kept as plain cases.
+  it('regression: a record whose instants no Date can hold is rechecked, not a crash (RangeError in the report)', async () => {
+    // As found: the policy check fails (no threshold before) and dates its failure with an instant that is an object.
+    const record = structuredClone(validRecord) as unknown as { policy: { before: { threshold?: number }; after: { t: unknown } } };
+    delete record.policy.before.threshold;
+    record.policy.after.t = { t: 'x' };
+    const file = tempFile('record.json', JSON.stringify(record));
+    const r = await answer(['recheck', path.dirname(file)]);
+    expect(r.stdout).to.match(/ at \[object Object\] ms \(not a valid instant\)/);
+  });
+
+  it('regression: a replay token with a broken percent escape is bad input', async () => {
+    expect((await answer(['replay', '%3:2:seed=2120:ts=0.02:backend=embedded:manager=reference', '--dry-run'])).code).to.equal(2);
+  });
+
   it('wrote nothing outside its temp folder', () => {
     const after = snapshotRepo();
     const changed = [...after].filter(([p, s]) => repoBefore.get(p) !== s).map(([p]) => p);

@@ -162,7 +162,7 @@ export function mutatedJson(valid: unknown): fc.Arbitrary<string> {
         const key = keys[step % keys.length]!;
         if (depth === route.length - 1 || typeof (node as Record<string, unknown>)[key] !== 'object') {
           if (value === undefined) delete (node as Record<string, unknown>)[key];
-          else (node as Record<string, unknown>)[key] = value;
+          else (node as Record<string, unknown>)[key] = structuredClone(value); // a shared constant, inserted twice, could become a cycle
           break;
         }
         node = (node as Record<string, unknown>)[key];
