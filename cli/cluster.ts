@@ -11,6 +11,9 @@ import type { Command } from 'commander';
 import { deployForeignManager } from '../harness/backends/embedded-manager.js';
 import { loadManagerSpec, MANAGER_SPEC_GRAMMAR, planManager, type ManagerPlan } from '../harness/manager-spec/index.js';
 import { checkDefect } from './defect-check.js';
+import { parseIpBase } from './lanes.js';
+import { checkWritableDir } from './paths.js';
+import { refuseFile } from '../platform/state-dir.js';
 import { EnvironmentError, TimeoutError, UsageError } from '../common/errors.js';
 import { onStopSignals, signalExitCode, type StopSignal } from '../common/stop-signals.js';
 import { readClusterView, waitForVaultUnsealed, type ClusterView } from '../platform/agent/cluster-view.js';
@@ -178,13 +181,18 @@ export function registerClusterCommands(program: Command): void {
     .option('--backend <name>', 'embedded or kind', 'embedded')
     .option('--state-dir <dir>', 'state dir of the embedded cluster (default .rekey-chaos/embedded)')
     .option('--detach', 'return once the cluster is ready and leave it running')
-    .option('--ip-base <a.b.c>', 'loopback /24 for pod addresses', DEFAULT_IP_BASE)
+    .option('--ip-base <a.b.c>', 'loopback /24 for pod addresses', parseIpBase, DEFAULT_IP_BASE)
     .option('--no-vault', 'do not deploy the Vault double')
     .option('--manager <spec>', `the manager (embedded): ${MANAGER_SPEC_GRAMMAR}; a chart's program runs, not its image`)
     .option('--no-manager', 'do not deploy the manager')
     .option('--defect <name>', 'deploy a deliberately broken manager variant')
     .action(async (options: UpOptions) => {
       if (options.defect !== undefined) await checkDefect(options.defect);
+      if (options.backend === 'embedded') {
+        // A file is refused with the state dir's own advice; then a place no folder of ours can be made.
+        refuseFile(resolveStateDir(options.stateDir));
+        checkWritableDir('--state-dir', resolveStateDir(options.stateDir));
+      }
       if (options.backend === 'embedded') return upEmbedded(options);
       if (options.backend === 'kind') return upKind(options);
       throw new UsageError(`unknown backend '${options.backend}' for cluster up (embedded, kind)`, { backend: options.backend });

@@ -15,6 +15,7 @@ import { buildItems, openSession, type ExecOptions } from './run-exec.js';
 import { writeFlushed } from './progress.js';
 import { managerKindOf } from '../common/milestones.js';
 import { defaultStallMs } from '../harness/run/stall.js';
+import { EXIT, type ExitCode } from '../common/exit-code.js';
 
 export interface ExploreFlags {
   runs: number;
@@ -40,12 +41,12 @@ export function saveRegression(scenario: Scenario, outDir: string, header: strin
   return shown;
 }
 
-export async function exploreCommand(flags: ExploreFlags): Promise<number> {
+export async function exploreCommand(flags: ExploreFlags): Promise<ExitCode> {
   const seed = flags.seed ?? (Date.now() % 2 ** 31);
   const print = (t: string) => void process.stdout.write(t);
   if (flags.dryRun) {
     await writeFlushed(generateSchedules(seed, flags.runs, flags.maxFaults).map((schedule) => stableJson(schedule) + '\n').join(''));
-    return 0;
+    return EXIT.pass;
   }
   print(`explore: seed ${seed}, ${flags.runs} schedules of 1-${flags.maxFaults} faults${flags.exec.defect ? `, defect ${flags.exec.defect}` : ''}\n`);
   // Explore trades the full completion bound for time: a stuck schedule is called after a quiet spell
@@ -75,7 +76,7 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
   }
   if (!result.failure) {
     print(`explore: ${result.executed} iteration(s), no failure found${environmentBroken ? ' (stopped: the environment failed)' : ''}\n`);
-    return environmentBroken ? 3 : 0;
+    return environmentBroken ? EXIT.environment : EXIT.pass;
   }
   const regression = regressionScenario(result.failure.scenario, seed, result.failure.shrinks);
   const outDir = flags.outDir;
@@ -84,5 +85,5 @@ export async function exploreCommand(flags: ExploreFlags): Promise<number> {
   const [item] = buildItems([{ scenario: { ...regression, source: file }, iteration: 0 }], flags.exec);
   print(`explore: failure found and shrunk to ${regression.faults.length} fault(s) in ${result.failure.shrinks} step(s); saved ${file}\n`);
   await writeFlushed(`replay: ${item!.replay}\n`);
-  return 1;
+  return EXIT.failure;
 }

@@ -1,12 +1,13 @@
 /**
  * The `rekey-chaos` command line (contract: docs/cli.md).
  * Each command lives in its own module under cli/ and registers
- * itself here; this file only wires them together and maps typed errors to
- * the contract's exit codes.
+ * itself here; this file only wires them together. Every command's exit code
+ * comes out of main(), through the one policy (common/exit-code.ts,
+ * cli/command-exit.ts).
  */
-import { Command, CommanderError } from 'commander';
-import { exitCodeOf, RekeyChaosError } from '../common/errors.js';
-import { redact } from '../common/redact.js';
+import { Command } from 'commander';
+import { EXIT } from '../common/exit-code.js';
+import { commandExitCode, requestedExitCode } from './command-exit.js';
 import { registerClusterCommands } from './cluster.js';
 import { registerRunCommands } from './run.js';
 import { registerReportCommand } from './report.js';
@@ -26,20 +27,17 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs one command line; `build` is replaceable so a test can drive a command of its own through the same path. */
+export async function main(argv: string[], build: () => Command = buildProgram): Promise<number> {
+  // A command asks for its code through process.exitCode; one left by an earlier in-process call must not leak in.
+  process.exitCode = undefined;
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    await build().parseAsync(argv, { from: 'user' });
+    return requestedExitCode(process.exitCode);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // --help and --version exit 0; every other commander error is bad usage.
-      return err.exitCode === 0 ? 0 : 2;
-    }
-    const code = exitCodeOf(err);
-    const message = err instanceof RekeyChaosError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
-    process.stderr.write(`rekey-chaos: ${redact(message)}\n`);
-    return code;
+    return commandExitCode(err, (text) => void process.stderr.write(text));
+  } finally {
+    process.exitCode = undefined;
   }
 }
 
@@ -47,6 +45,6 @@ const isEntryPoint = process.argv[1] !== undefined && import.meta.url === new UR
 if (isEntryPoint) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
-    () => process.exit(3),
+    () => process.exit(EXIT.harnessBug),
   );
 }

@@ -1,16 +1,19 @@
 /**
  * `rekey-chaos recheck RUN_DIR` (docs/cli.md): re-runs every invariant on
  * saved run records with no cluster, so a checker fix can be re-applied to
- * old failures. One line per invariant and the outcome per record; exit 0
- * when every record passes (or was not hit), 1 when any failed, timed out or
- * had an environment error, 2 for a missing or malformed record.
+ * old failures. One line per invariant and the outcome per record; the exit
+ * code is the one `run` gives for the same outcomes (common/exit-code.ts), 2
+ * for a missing or malformed record.
  */
 import type { Command } from 'commander';
 import { relative } from 'node:path';
 import type { Outcome, RunRecord } from '../common/record.js';
+import { exitCodeForOutcomes, isFailingOutcome, type OutcomeExitCode } from '../common/exit-code.js';
 import { redact } from '../common/redact.js';
 import { checkRecord } from '../harness/invariants/index.js';
 import { findRecordFiles, loadRecord } from '../harness/invariants/load-record.js';
+import { UsageError } from '../common/errors.js';
+import { checkReadablePath } from './paths.js';
 
 export interface RecheckResult {
   file: string;
@@ -20,13 +23,27 @@ export interface RecheckResult {
 
 /** Loads and re-checks every record under `dir`; all are loaded (and validated) before any is reported. */
 export async function recheck(dir: string): Promise<RecheckResult[]> {
-  const files = await findRecordFiles(dir);
+  // A device, a pipe or /proc is refused before the walk: reading one blocks, never ends, or races the kernel.
+  checkReadablePath('RUN_DIR', dir);
+  const files = await findRecordFiles(dir).catch((err: unknown) => {
+    if (err instanceof UsageError || typeof (err as NodeJS.ErrnoException).code !== 'string') throw err;
+    throw new UsageError(`RUN_DIR ${dir}: cannot be read (${(err as NodeJS.ErrnoException).code}: ${(err as Error).message})`, { dir });
+  });
   const loaded = await Promise.all(files.map(async (file) => ({ file, record: await loadRecord(file) })));
   return loaded.map(({ file, record }) => ({ file, record: checkRecord(record), recordedOutcome: record.outcome }));
 }
 
-export function isFailingOutcome(outcome: Outcome): boolean {
-  return outcome === 'failed' || outcome === 'timeout' || outcome === 'environment-error';
+/** The exit code of a recheck: the rechecked outcomes counted as a run counts them. */
+export function recheckExitCode(results: readonly RecheckResult[]): OutcomeExitCode {
+  const counts: Partial<Record<Outcome, number>> = {};
+  for (const { record } of results) counts[record.outcome] = (counts[record.outcome] ?? 0) + 1;
+  return exitCodeForOutcomes(counts);
+}
+
+/** An instant as ISO text; a record may carry one no Date can hold (it is shown as the number it is). */
+function instant(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} ms (not a valid instant)` : date.toISOString();
 }
 
 export function formatRecheck(results: RecheckResult[], baseDir: string): string {
@@ -35,7 +52,7 @@ export function formatRecheck(results: RecheckResult[], baseDir: string): string
     const where = relative(baseDir, file) || file;
     lines.push(`${record.scenario.id} iteration ${record.plan.iteration} (run ${record.runId}, ${where})`);
     for (const r of record.invariants) {
-      const at = r.at === undefined ? '' : ` at ${new Date(r.at).toISOString()}`;
+      const at = r.at === undefined ? '' : ` at ${instant(r.at)}`;
       lines.push(`  ${r.id} ${r.status.padEnd(7)} ${r.message}${at}`);
     }
     const changed = recordedOutcome !== record.outcome ? ` (recorded: ${recordedOutcome})` : '';
@@ -60,6 +77,6 @@ export function registerRecheckCommand(program: Command): void {
       } else {
         process.stdout.write(formatRecheck(results, dir));
       }
-      process.exitCode = results.some((r) => isFailingOutcome(r.record.outcome)) ? 1 : 0;
+      process.exitCode = recheckExitCode(results);
     });
 }

@@ -20,6 +20,7 @@ import { makePlan, REFERENCE_STATUS_RATE_MS, stableJson } from '../matrix/plan.j
 import { replayCommand, type ReplaySpec } from '../matrix/replay.js';
 import { takeShard, type PlannedIteration } from '../matrix/selection.js';
 import { ProgressPrinter, wantsLiveDisplay, writeFlushed, type Output } from './progress.js';
+import { laneIpBases, laneStateDir } from './lanes.js';
 
 export interface ExecOptions {
   backend: Backend;
@@ -82,9 +83,10 @@ export function managerChoice(opts: Pick<ExecOptions, 'manager' | 'defect' | 'ti
   return choice;
 }
 
-export function checkParallel(parallel: number, backend: Backend): void {
+export function checkParallel(parallel: number, backend: Backend, ipBase?: string): void {
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 20) throw new UsageError(`--parallel must be an integer 1..20, got ${parallel}`);
   if (parallel > 1 && backend !== 'embedded') throw new UsageError('--parallel needs the embedded backend (one local cluster per lane)');
+  if (parallel > 1) laneIpBases(ipBase, parallel); // every lane's range must exist before any starts
 }
 
 const stdout: Output = { write: (t) => void process.stdout.write(t) };
@@ -95,11 +97,11 @@ function outputDirs(out: string): { resultsDir: string; runsDir: string; summary
   return { resultsDir: path.join(root, 'allure-results'), runsDir: path.join(root, 'runs'), summaryDir: root };
 }
 
-function laneBackendOptions(opts: ExecOptions, lane: number, lanes: number): Record<string, unknown> {
+export function laneBackendOptions(opts: ExecOptions, lane: number, lanes: number): Record<string, unknown> {
   const out: Record<string, unknown> = { ...opts.backendOptions };
   if (lanes > 1) {
-    out['ipBase'] = `127.${60 + lane}.0`;
-    out['stateDir'] = path.join(opts.stateDir ?? '.rekey-chaos', `parallel-${lane}`);
+    out['ipBase'] = laneIpBases(opts.ipBase, lanes)[lane];
+    out['stateDir'] = laneStateDir(opts.stateDir, lane);
   } else {
     if (opts.stateDir !== undefined) out['stateDir'] = opts.stateDir;
     if (opts.ipBase !== undefined) out['ipBase'] = opts.ipBase;
@@ -134,7 +136,7 @@ async function commonSinks(opts: ExecOptions): Promise<{ allure: ResultSink; sum
 
 /** Runs the items (split across `parallel` embedded clusters) and returns the exit code. */
 export async function executeItems(items: RunItem[], opts: ExecOptions): Promise<{ exitCode: number; summaries: RunResults[] }> {
-  checkParallel(opts.parallel, opts.backend);
+  checkParallel(opts.parallel, opts.backend, opts.ipBase);
   const out = opts.out ?? stdout;
   const { runItems } = await import('../harness/run/runner.js');
   const { allure, summary } = await commonSinks(opts);

@@ -1,14 +1,20 @@
 /**
  * Typed errors shared by every part of rekey-chaos. Each carries the CLI exit
- * code it maps to (see docs/cli.md, "Exit codes") and a context object, so a caller
- * can report *what* failed and *where* without parsing messages.
+ * code it maps to (common/exit-code.ts, the one policy; docs/cli.md, "Exit
+ * codes") and a context object, so a caller can report *what* failed and
+ * *where* without parsing messages.
  */
-export type ExitCode = 0 | 1 | 2 | 3;
+import { EXIT, type ExitCode } from './exit-code.js';
+
+export type { ExitCode } from './exit-code.js';
+
+/** The codes a typed error may carry: a thrown error never means "pass", and a harness bug is untyped by definition. */
+export type ErrorExitCode = typeof EXIT.failure | typeof EXIT.badInput | typeof EXIT.environment;
 
 export class RekeyChaosError extends Error {
-  readonly exitCode: ExitCode;
+  readonly exitCode: ErrorExitCode;
   readonly context: Record<string, unknown>;
-  constructor(message: string, exitCode: ExitCode, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+  constructor(message: string, exitCode: ErrorExitCode, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.exitCode = exitCode;
@@ -19,7 +25,7 @@ export class RekeyChaosError extends Error {
 /** Bad usage: unknown option, unknown scenario id. Nothing was run (exit 2). */
 export class UsageError extends RekeyChaosError {
   constructor(message: string, context: Record<string, unknown> = {}) {
-    super(message, 2, context);
+    super(message, EXIT.badInput, context);
   }
 }
 
@@ -29,7 +35,7 @@ export class ScenarioError extends RekeyChaosError {
   readonly line: number;
   readonly field: string;
   constructor(file: string, line: number, field: string, problem: string) {
-    super(`${file}:${line}: ${field}: ${problem}`, 2, { file, line, field });
+    super(`${file}:${line}: ${field}: ${problem}`, EXIT.badInput, { file, line, field });
     this.file = file;
     this.line = line;
     this.field = field;
@@ -39,7 +45,7 @@ export class ScenarioError extends RekeyChaosError {
 /** The environment failed: a cluster could not start, a tool is missing, an API is unreachable (exit 3). */
 export class EnvironmentError extends RekeyChaosError {
   constructor(message: string, context: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, 3, context, options);
+    super(message, EXIT.environment, context, options);
   }
 }
 
@@ -52,17 +58,29 @@ export class ToolMissingError extends EnvironmentError {
   }
 }
 
-/** Something did not happen in time. `what` names the awaited condition. */
+/**
+ * Something did not happen in time. `what` names the awaited condition.
+ * Thrown, it is the environment's failure (exit 3): a manager's slowness is
+ * judged as an iteration's `timeout` outcome in its record, never thrown up to
+ * a command, so a TimeoutError that reaches one is a cluster that did not come
+ * up (or answer) in time.
+ */
 export class TimeoutError extends RekeyChaosError {
   readonly what: string;
   readonly ms: number;
   constructor(what: string, ms: number, context: Record<string, unknown> = {}) {
-    super(`timed out after ${ms} ms waiting for ${what}`, 1, { ...context, what, ms });
+    super(`timed out after ${ms} ms waiting for ${what}`, EXIT.environment, { ...context, what, ms });
     this.what = what;
     this.ms = ms;
   }
 }
 
+/** Whether `err` is one the harness meant to throw; anything else is a bug in rekey-chaos. */
+export function isHarnessBug(err: unknown): boolean {
+  return !(err instanceof RekeyChaosError);
+}
+
+/** The exit code of a thrown value: a typed error's own, else EXIT.harnessBug (70). */
 export function exitCodeOf(err: unknown): ExitCode {
-  return err instanceof RekeyChaosError ? err.exitCode : 3;
+  return err instanceof RekeyChaosError ? err.exitCode : EXIT.harnessBug;
 }

@@ -46,6 +46,15 @@ export function extractToken(text: string): string {
   return trimmed.replace(/^["']|["']$/g, '');
 }
 
+/** A percent-encoded part; a broken escape (`%3`, `%ZZ`) is a bad token, not a URIError. */
+function decodePart(text: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return bad(text, `"${part}" is not valid percent-encoding`);
+  }
+}
+
 export function decodeReplayToken(text: string): ReplaySpec {
   const token = extractToken(text);
   const [scenarioPart, iterationPart, ...rest] = token.split(':');
@@ -57,7 +66,7 @@ export function decodeReplayToken(text: string): ReplaySpec {
     if (eq <= 0) bad(text, `"${part}" is not key=value`);
     const key = part.slice(0, eq);
     if (fields.has(key)) bad(text, `"${key}" given twice`);
-    fields.set(key, decodeURIComponent(part.slice(eq + 1)));
+    fields.set(key, decodePart(text, part.slice(eq + 1)));
   }
   const known = new Set(['seed', 'ts', 'backend', 'manager', 'defect', 'file']);
   for (const key of fields.keys()) if (!known.has(key)) bad(text, `unknown field "${key}"`);
@@ -68,7 +77,7 @@ export function decodeReplayToken(text: string): ReplaySpec {
   if (!Number.isFinite(timescale) || timescale <= 0) bad(text, 'ts must be a positive number');
   const backend = need('backend') as Backend;
   if (!BACKENDS.includes(backend)) bad(text, `unknown backend "${backend}"`);
-  const spec: ReplaySpec = { scenario: decodeURIComponent(scenarioPart), iteration: Number(iterationPart), seed, timescale, backend, manager: need('manager') };
+  const spec: ReplaySpec = { scenario: decodePart(text, scenarioPart), iteration: Number(iterationPart), seed, timescale, backend, manager: need('manager') };
   const defect = fields.get('defect');
   if (defect !== undefined) spec.defect = defect;
   const file = fields.get('file');
