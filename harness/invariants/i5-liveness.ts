@@ -35,6 +35,10 @@ export function checkI5(record: RunRecord): InvariantResult {
   if (record.completedAt === undefined) {
     return failed('I5', `the rekey did not complete within ${bound} ms after the ${lastFault === undefined ? 'request' : 'last fault'}`, evidence, deadline);
   }
+  if (record.requestedAt !== undefined && record.completedAt < record.requestedAt) {
+    // Only a damaged or hand-edited record can say this; it proves nothing about liveness.
+    return failed('I5', `the record is inconsistent: completed ${Math.round(record.requestedAt - record.completedAt)} ms before the request`, evidence, record.completedAt);
+  }
   const took = Math.round(record.completedAt - from);
   if (record.completedAt > deadline) {
     return failed('I5', `completed ${took} ms after the ${lastFault === undefined ? 'request' : 'last fault'}, beyond the ${bound} ms bound`, { ...evidence, tookMs: took }, deadline);

@@ -158,6 +158,15 @@ describe('invariants I1–I10 over hand-built records', () => {
     expect(r.at).to.equal(late.faults[0]!.appliedAt! + late.plan.timeoutMs);
   });
 
+  it('I5 calls a record that completed before its request inconsistent instead of passing it', () => {
+    const backwards = clone(good);
+    backwards.completedAt = -1e308;
+    const r = checkI5(backwards);
+    expect(r.status).to.equal('failed');
+    expect(r.message).to.match(/^the record is inconsistent: completed .* ms before the request$/);
+    expect(checkI5(good).status).to.equal('passed');
+  });
+
   it('I6 fails on a WARNING in a fault-free run, ignores the known stability warning, and skips faulted runs', () => {
     const noisy = clone(good);
     noisy.managerProblems = ['2026-11-23T15:04:05.123Z WARNING stability pre-check not implemented', '2026-11-23T15:04:06.000Z ERROR cluster-key audit failed'];
