@@ -11,7 +11,7 @@
  * STANDARD_SAMPLE_STRIDE-th iteration of its stable order — so the bench stays
  * within an hour; the sample is named in the result.
  *
- *   npm run bench:mutation [-- --matrix quick --matrix standard --defect NAME --out FILE]
+ *   npm run bench:mutation [-- --matrix quick --matrix standard --defect NAME --out FILE --ip-base A.B.C]
  *
  * Writes out/bench/mutation.json and merges `mutation_score_<matrix>` into
  * out/bench/latest.json (the bench's figure file) when it exists.
@@ -27,7 +27,8 @@ import { expand, namedMatrix, type PlannedIteration } from '../matrix/selection.
 import { buildItems } from '../cli/run-exec.js';
 import { defaultTimescale } from '../matrix/plan.js';
 import { MeasurementError } from './errors.js';
-import { BenchSession } from './session.js';
+import { BENCH_IP_BASE, BenchSession } from './session.js';
+import { parseIpBase } from '../platform/agent/ip-pool.js';
 import { round } from './stats.js';
 import { DEFAULT_REPORT_PATH, writeReport, type BenchReport } from './report.js';
 
@@ -130,8 +131,9 @@ async function main(argv: string[]): Promise<number> {
     .option('--matrix <name>', `a matrix to measure (repeatable: ${MEASURED_MATRICES.join(', ')})`, (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--defect <name>', 'only this defect (repeatable; the score is then partial)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--out <file>', 'where the result goes', 'out/bench/mutation.json')
+    .option('--ip-base <a.b.c>', `the cluster's loopback /24 (default ${BENCH_IP_BASE}, the bench's own)`, BENCH_IP_BASE)
     .parse(argv);
-  const opts = program.opts<{ matrix: string[]; defect: string[]; out: string }>();
+  const opts = program.opts<{ matrix: string[]; defect: string[]; out: string; ipBase: string }>();
   const matrices = (opts.matrix.length > 0 ? opts.matrix : [...MEASURED_MATRICES]) as MeasuredMatrix[];
   for (const m of matrices) if (!MEASURED_MATRICES.includes(m)) throw new MeasurementError('mutation score', `unknown matrix "${m}" (measured: ${MEASURED_MATRICES.join(', ')})`);
   const known = DEFECTS.map((d) => d.name);
@@ -143,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  const session = await BenchSession.open(abort.signal);
+  const session = await BenchSession.open(abort.signal, undefined, parseIpBase(opts.ipBase));
   const scores: MatrixScore[] = [];
   try {
     for (const m of matrices) scores.push(await measureMatrix(session, m, defects, log));

@@ -46,10 +46,10 @@ export class BenchSession {
     private readonly signal: AbortSignal,
   ) {}
 
-  static async open(signal: AbortSignal, baseDir?: string): Promise<BenchSession> {
+  static async open(signal: AbortSignal, baseDir?: string, ipBase: string = BENCH_IP_BASE): Promise<BenchSession> {
     const dir = baseDir ?? (await mkdtemp(path.join(tmpdir(), 'rekey-chaos-bench-')));
     const session = new BenchSession(dir, path.join(dir, 'state'), path.join(dir, 'runs'), signal);
-    const backend = await createBackend('embedded', { stateDir: session.stateDir, ipBase: BENCH_IP_BASE });
+    const backend = await createBackend('embedded', { stateDir: session.stateDir, ipBase });
     session.backend = backend;
     const t0 = performance.now();
     try {
