@@ -19,7 +19,7 @@ import { kubePodApi } from '../faults/pod-api.js';
 import { WatchedPods } from '../faults/watched-pods.js';
 import { applyFault } from '../faults/inject.js';
 import { checkInvariants, outcomeOf } from '../invariants/index.js';
-import type { AuditResult, InitialState, IterationDriver, Observation, OpenCluster } from './iteration-driver.js';
+import type { AuditResult, InitialState, IterationDriver, Observation, OpenCluster, SettleOptions } from './iteration-driver.js';
 import { isSettled, serverStates } from '../vault-client/health.js';
 import { snapshotSet } from '../observe/set-snapshot.js';
 import { activeClient, auditEndState } from './audits.js';
@@ -149,9 +149,9 @@ export class DeployedClusterDriver implements IterationDriver {
     });
   }
 
-  async settle(settleMs: number, signal: AbortSignal): Promise<{ settled: boolean; servers: ServerState[] }> {
+  async settle(settleMs: number, signal: AbortSignal, options: SettleOptions = {}): Promise<{ settled: boolean; servers: ServerState[] }> {
     // The wait ends as soon as the cluster has settled, so the floor costs a passing iteration nothing.
-    const deadline = nowMs() + Math.max(settleMs, MIN_SETTLE_MS);
+    const deadline = nowMs() + (options.exact ? settleMs : Math.max(settleMs, MIN_SETTLE_MS));
     for (;;) {
       const servers = await serverStates(await this.handle.vaultEndpoints(), this.handle.caCertPem);
       if (isSettled(servers, 3)) return { settled: true, servers };

@@ -47,6 +47,11 @@ export interface AuditResult {
 
 export type { CollectedLogs };
 
+export interface SettleOptions {
+  /** wait at most settleMs, without the driver's start-up floor (a stalled iteration: every pod has long been ready) */
+  exact?: boolean;
+}
+
 export interface IterationDriver {
   /** rekey artefacts present before the request (the original plan stops on them) */
   leftovers(): Promise<string[]>;
@@ -66,7 +71,7 @@ export interface IterationDriver {
   /** resolves true at `rekey-complete`, false at the deadline */
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean>;
   /** until all servers unsealed and exactly one active, bounded by settleMs */
-  settle(settleMs: number, signal: AbortSignal): Promise<{ settled: boolean; servers: ServerState[] }>;
+  settle(settleMs: number, signal: AbortSignal, options?: SettleOptions): Promise<{ settled: boolean; servers: ServerState[] }>;
   audit(initial: InitialState): Promise<AuditResult>;
   collectLogs(runDir: string, since: number): Promise<CollectedLogs>;
   /** I1–I7 over the record (harness/invariants), and the outcome they imply */

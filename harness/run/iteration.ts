@@ -148,7 +148,13 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
         ...(app.missing.length > 0 ? { missReason: app.missing.join('; ') } : {}),
       });
     }
-    const settled = await driver.settle(settleBoundMs(ctx.backend, plan, ctx.restartAllowanceMs), ctx.signal);
+    // A stalled iteration has had every pod ready and nothing moving for the quiet time already: settling
+    // gets that long again (no start-up floor), instead of a bound sized for restarts it is not waiting on
+    // (unless clean-up faults have just restarted pods).
+    const settleMs = settleBoundMs(ctx.backend, plan, ctx.restartAllowanceMs);
+    const settled = record.stalled && plan.afterCompletion.length === 0
+      ? await driver.settle(Math.min(settleMs, record.stalled.quietMs), ctx.signal, { exact: true })
+      : await driver.settle(settleMs, ctx.signal);
     note(settled.settled ? 'settled' : 'not-settled');
     record.final.servers = settled.servers;
     unsubscribeProgress?.();

@@ -99,8 +99,11 @@ export class FakeDriver implements IterationDriver {
       };
     });
   }
-  async settle() {
+  /** what each settle was asked for */
+  readonly settles: { settleMs: number; exact: boolean }[] = [];
+  async settle(settleMs: number, _signal: AbortSignal, options: { exact?: boolean } = {}) {
     this.calls.push('settle');
+    this.settles.push({ settleMs, exact: options.exact ?? false });
     return { settled: true, servers: [] };
   }
   async audit(): Promise<AuditResult> {

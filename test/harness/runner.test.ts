@@ -119,9 +119,11 @@ describe('harness/run runner loop (fake driver)', () => {
 
   it('with stall detection on, a procedure that stopped moving with every pod ready ends long before its bound, and I5 says it stalled', async () => {
     const steadySince = nowMs();
-    const { options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle', podsQuietSince: () => steadySince }, { backendOptions: { stallAfterMs: 150 } });
+    const { driver, options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle', podsQuietSince: () => steadySince }, { backendOptions: { stallAfterMs: 150 } });
     // a 10-minute bound: only the stall can end this wait within the test's timeout
     const summary = await runItemsWith([item('F4', [], { timeoutMs: 600_000 })], options, deps);
+    // nothing to wait for: settling gets the quiet time, without the start-up floor
+    expect(driver.settles).to.deep.equal([{ settleMs: 100, exact: true }]);
     const { record } = summary.results[0]!;
     expect(record.outcome).to.equal('timeout');
     expect(summary.exitCode).to.equal(1);
