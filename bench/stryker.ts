@@ -5,6 +5,7 @@
  * terminal output, so the bench figure and the HTML report always agree.
  */
 import { readFile } from 'node:fs/promises';
+import { stripVTControlCharacters } from 'node:util';
 import { execa } from 'execa';
 import { MeasurementError } from './errors.js';
 import type { BenchReport } from './report.js';
@@ -126,7 +127,7 @@ export async function readStrykerReport(report = STRYKER_REPORT_PATH): Promise<S
 export async function runStryker(signal: AbortSignal, log: (line: string) => void): Promise<StrykerSummary> {
   log('stryker: mutation testing manager/ against the model-based unit tests (stryker.config.mjs)');
   const child = execa('node', ['node_modules/@stryker-mutator/core/bin/stryker.js', 'run', 'stryker.config.mjs'], { cancelSignal: signal, reject: false, all: true, buffer: false });
-  for await (const line of child.iterable({ from: 'all' })) log(`stryker: ${line}`);
+  for await (const line of child.iterable({ from: 'all' })) log(`stryker: ${stripVTControlCharacters(line)}`);
   const result = await child;
   if (result.exitCode !== 0) throw new MeasurementError(STRYKER_FIGURE, `stryker exited ${result.exitCode ?? result.signal}`, { exitCode: result.exitCode });
   return readStrykerReport(STRYKER_REPORT_PATH);
