@@ -12,6 +12,7 @@ import type { SnapshotProfile } from './injection-path.js';
 import type { MachineInfo } from './machine.js';
 import type { DefectResult, MutationSummary } from './mutation.js';
 import type { RssReport } from './rss.js';
+import type { StrykerSummary } from './stryker.js';
 import { cell, formatTable } from './table.js';
 import type { LabelLatency } from './label-latency.js';
 import { checkTargets, FIGURE_KEYS, mark, type FigureKey, type Figures } from './targets.js';
@@ -35,6 +36,12 @@ export interface BenchDetails {
   milestone_batch?: { n: number; outcomes: Record<string, number>; not_passed: NotPassed[] };
   rss?: RssReport & { description: string };
   mutation?: MutationSummary & { defects: DefectResult[] };
+  /**
+   * Stryker's mutation score (%) over manager/ against its model-based unit tests; only with
+   * `--stryker` or `npm run bench:stryker` (tens of minutes), so not one of FIGURE_KEYS.
+   */
+  stryker_score_manager?: number | null;
+  stryker?: StrykerSummary & { description: string };
   errors: string[];
 }
 
