@@ -10,7 +10,7 @@
  */
 import type { CustodyEntry, SetSnapshot } from '../../common/record.js';
 import { SET_PREFIXES, shardSecretName, SHARES, type SetPrefix } from '../../common/secrets.js';
-import { snapshotSet } from './set-snapshot.js';
+import { snapshotSet } from '../../common/set-snapshot.js';
 import type { SecretChange, SecretWatch } from './secret-watch.js';
 
 export class CustodyLedger {

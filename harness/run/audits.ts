@@ -16,12 +16,8 @@ import { parseShardStrict } from '../../common/strict-shard.js';
 import { auditPolicyAfter, combinePolicyEvidence } from '../vault-client/policy-audit.js';
 import { ROOT_TOKEN_SECRET, rootTokenOf, shardSecretName, SHARES, THRESHOLD } from '../../common/secrets.js';
 import { nowMs } from '../../common/clock.js';
-import type { ClusterHandle } from '../backends/backend.js';
 import { auditSet, auditSubsets, rootTokenWorks } from '../vault-client/audit.js';
-import { VaultClient } from '../vault-client/client.js';
-
-/** The part of a cluster handle the audits use: they talk to Vault only. */
-export type VaultAccess = Pick<ClusterHandle, 'vaultEndpoints' | 'caCertPem'>;
+import { activeClient, type VaultAccess } from '../vault-client/health.js';
 
 export interface AuditInput {
   /** the shards of cluster-key before the request */
@@ -36,13 +32,6 @@ export interface AuditOutput {
   audits: SetAudit[];
   rootTokenWorks?: boolean;
   policy: PolicyAudit;
-}
-
-/** The active server's client, or undefined when no server answers as active. */
-export async function activeClient(handle: VaultAccess): Promise<VaultClient | undefined> {
-  const clients = (await handle.vaultEndpoints()).map((e) => VaultClient.forEndpoint(e, handle.caCertPem, 5000));
-  const health = await Promise.all(clients.map((c) => c.health().then((h) => h.code === 200, () => false)));
-  return clients[health.indexOf(true)];
 }
 
 /** The shards of a set present at the end, in index order, or undefined when any is missing or unreadable. */

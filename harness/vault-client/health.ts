@@ -28,3 +28,17 @@ export function isSettled(states: ServerState[], expected: number): boolean {
     states.filter((s) => s.active).length === 1
   );
 }
+
+/** What reaching Vault takes: its servers' endpoints and the CA they serve with (a cluster handle has both). */
+export interface VaultAccess {
+  vaultEndpoints(): Promise<VaultEndpoint[]>;
+  caCertPem: string;
+}
+
+/** A client for the server that answers health as the active (200), or undefined when none does. */
+export async function activeClient(handle: VaultAccess): Promise<VaultClient | undefined> {
+  const clients = (await handle.vaultEndpoints()).map((e) => VaultClient.forEndpoint(e, handle.caCertPem, 5000));
+  const health = await Promise.all(clients.map((c) => c.health().then((h) => h.code === 200, () => false)));
+  return clients[health.indexOf(true)];
+}
+

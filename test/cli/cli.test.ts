@@ -6,6 +6,7 @@ import { decodeReplayToken } from '../../matrix/replay.js';
 import { expectedMessage, MALFORMED_CASES, MALFORMED_DIR } from '../matrix/malformed-cases.js';
 import { limited, runCli, runMain } from './cli-helpers.js';
 import { quickCoverageIds } from '../../matrix/quick-coverage.js';
+import { milestoneMatrix, unsealMatrix } from '../../matrix/milestone-matrix.js';
 
 /** F1–F10 one iteration each, the milestone coverage list (matrix/quick-coverage.ts) and the two trouble scenarios. */
 const QUICK_SIZE = 12 + quickCoverageIds().length;
@@ -113,7 +114,9 @@ describe('cli: list, run, replay, explore (no cluster)', function () {
     const [text, json, quick] = [await runMain(['list']), await runCli(['list', '--json', '--matrix', 'milestones']), await runMain(['list', '--matrix', 'quick'])];
     expect(text!.code).to.equal(0);
     expect(text!.stdout).to.match(/^F3 +F3 +60x +at k\.rr s \(sweep\): delete-pod active$/m);
-    expect(text!.stdout).to.match(/\n1258 scenarios, 1848 iterations\n$/);
+    // F1–F10 (60 iterations each), the milestone matrix, the unseal matrix and the two trouble scenarios: one iteration each
+    const generated = milestoneMatrix().length + unsealMatrix().length + 2;
+    expect(text!.stdout).to.match(new RegExp(`\\n${10 + generated} scenarios, ${600 + generated} iterations\\n$`));
     const parsed = JSON.parse(json!.stdout) as { total: { scenarios: number; iterations: number } };
     expect(parsed.total).to.deep.equal({ scenarios: 1248, iterations: 1248 });
     expect(quick!.stdout).to.match(new RegExp(`\\n${QUICK_SIZE} scenarios, ${QUICK_SIZE} iterations\\n$`));

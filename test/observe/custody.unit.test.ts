@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CustodyLedger } from '../../harness/observe/custody.js';
-import { snapshotSet } from '../../harness/observe/set-snapshot.js';
+import { snapshotSet } from '../../common/set-snapshot.js';
 import { corrupt, makeSet, secretsOf, type TestSet } from './shard-fixtures.js';
 
 describe('observe/custody: set snapshots and the ledger', () => {

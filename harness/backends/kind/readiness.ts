@@ -11,9 +11,9 @@ import { EnvironmentError, TimeoutError } from '../../../common/errors.js';
 import { delay, nowMs } from '../../../common/clock.js';
 import { DATA_KEY, ROOT_TOKEN_SECRET, SHARES } from '../../../common/secrets.js';
 import type { ServerState } from '../../../common/record.js';
-import { collectSet, snapshotSet } from '../../observe/set-snapshot.js';
+import { collectSet, snapshotSet } from '../../../common/set-snapshot.js';
 import { isSettled, serverStates } from '../../vault-client/health.js';
-import { activeClient } from '../../run/audits.js';
+import { activeClient } from '../../vault-client/health.js';
 import { auditSet } from '../../vault-client/audit.js';
 import type { ClusterHandle } from '../backend.js';
 

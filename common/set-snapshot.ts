@@ -5,11 +5,11 @@
  * ledger (live) and by audits (which need the same grouping of subsets by
  * combined key).
  */
-import { shardFingerprint } from '../../common/fingerprint.js';
-import type { SetSnapshot } from '../../common/record.js';
-import { combinedKeyFp, groupSubsetsByKey } from '../../common/subset-keys.js';
-import { shardSecretName, SHARES, THRESHOLD, type SetPrefix } from '../../common/secrets.js';
-import { parseShardStrict } from '../../common/strict-shard.js';
+import { shardFingerprint } from './fingerprint.js';
+import type { SetSnapshot } from './record.js';
+import { combinedKeyFp, groupSubsetsByKey } from './subset-keys.js';
+import { shardSecretName, SHARES, THRESHOLD, type SetPrefix } from './secrets.js';
+import { parseShardStrict } from './strict-shard.js';
 
 /** The shards of one set found among the current secrets (values stay in memory, never leave this module's callers). */
 export interface SetShards {
