@@ -190,7 +190,7 @@ interface RunFlags extends SharedFlags {
   dryRun?: boolean;
 }
 
-const STALL_HELP = 'stop waiting for a rekey after <s> seconds in which nothing moved (no milestone, Vault event, fault or pod change; every pod ready): reported as a stall under I5, instead of waiting the whole bound';
+const STALL_HELP = 'stop waiting for a rekey after <s> seconds in which nothing moved (no milestone, Vault event, fault or pod change; every container running): reported as a stall under I5, instead of waiting the whole bound';
 
 /** Counted before the list is built: a selection of millions of iterations would exhaust memory building it. */
 function checkSelectionSize(entries: MatrixEntry[], iterations: number | undefined, shards: number): void {

@@ -87,11 +87,21 @@ export class WatchedPods implements PodApi {
 
   /**
    * When the pods last changed, or undefined while that cannot be vouched for:
-   * the cache is not synced, or some pod is not ready or is terminating.
+   * the cache is not synced, or some pod is terminating or has a container
+   * that is not running (being created, restarting, in back-off). Readiness is
+   * not asked for: a sealed Vault server runs but is not ready, and a server
+   * left sealed for good is exactly the stuck state to recognise.
    */
   quietSince(): number | undefined {
     if (!this.synced) return undefined;
-    const steady = this.informer.list(this.namespace).every((pod) => !pod.metadata?.deletionTimestamp && (pod.status?.containerStatuses ?? []).length > 0 && pod.status!.containerStatuses!.every((c) => c.ready));
-    return steady ? this.lastChangeAt : undefined;
+    return podsSteady(this.informer.list(this.namespace)) ? this.lastChangeAt : undefined;
   }
+}
+
+/** Every pod is in place with all its containers running (ready or not), none terminating. */
+export function podsSteady(pods: readonly k8s.V1Pod[]): boolean {
+  return pods.every((pod) => {
+    const containers = pod.status?.containerStatuses ?? [];
+    return !pod.metadata?.deletionTimestamp && containers.length > 0 && containers.every((c) => c.state?.running !== undefined);
+  });
 }

@@ -27,7 +27,7 @@ export function checkI5(record: RunRecord): InvariantResult {
     const { at, lastProgressAt, quietMs } = record.stalled;
     return failed(
       'I5',
-      `the rekey stalled: nothing moved for ${Math.round(at - lastProgressAt)} ms (no milestone, Vault event, fault or pod change; every pod ready, no fault due), so the wait stopped ${Math.max(0, Math.round(deadline - at))} ms before the ${bound} ms bound (stall detection: ${quietMs} ms)`,
+      `the rekey stalled: nothing moved for ${Math.round(at - lastProgressAt)} ms (no milestone, Vault event, fault or pod change; every container running, no fault due), so the wait stopped ${Math.max(0, Math.round(deadline - at))} ms before the ${bound} ms bound (stall detection: ${quietMs} ms)`,
       { ...evidence, stalledAt: at, lastProgressAt, stallQuietMs: quietMs },
       at,
     );

@@ -66,7 +66,7 @@ export interface IterationDriver {
   applyFault(fault: FaultSpec, targetSeed: number, timescale: number): Promise<FaultApplication>;
   /** the backend's milestone gates, absent where the cluster has none (gating.ts) */
   readonly gates?: MilestoneGates;
-  /** when the cluster's pods last changed, undefined while one is not ready (stall.ts); absent: stalls are never called */
+  /** when the cluster's pods last changed, undefined while a container is not running (stall.ts); absent: stalls are never called */
   podsQuietSince?(): number | undefined;
   /** resolves true at `rekey-complete`, false at the deadline */
   awaitCompletion(observation: Observation, timeoutMs: number, signal: AbortSignal): Promise<boolean>;

@@ -148,7 +148,7 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
         ...(app.missing.length > 0 ? { missReason: app.missing.join('; ') } : {}),
       });
     }
-    // A stalled iteration has had every pod ready and nothing moving for the quiet time already: settling
+    // A stalled iteration has had every container running and nothing moving for the quiet time already: settling
     // gets that long again (no start-up floor), instead of a bound sized for restarts it is not waiting on
     // (unless clean-up faults have just restarted pods).
     const settleMs = settleBoundMs(ctx.backend, plan, ctx.restartAllowanceMs);

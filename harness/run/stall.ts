@@ -9,8 +9,9 @@
  *    secret, no Vault event, no fault),
  *  - no change to any pod (readiness, restart, labels — Vault's labels move
  *    when a server unseals or takes over),
- *  - every pod ready, and no planned fault still waiting for its time or
- *    being applied.
+ *  - every pod's containers running (none being created, restarting or in
+ *    back-off; ready or not: a sealed server runs unready), and no planned
+ *    fault still waiting for its time or being applied.
  * A procedure waiting on a restart, a back-off or a timed fault is therefore
  * never called stalled; one whose manager keeps retrying something that can
  * no longer succeed, with nothing else changing, is. The verdict is recorded
@@ -35,7 +36,7 @@ export function defaultStallMs(managerKind: 'reference' | 'foreign'): number {
 export interface StallInputs {
   /** subscribe to timeline events; returns the unsubscribe */
   onEvent(listener: (e: TimelineEvent) => void): () => void;
-  /** when a pod last changed, or undefined while some pod is not ready */
+  /** when a pod last changed, or undefined while some pod's container is not running */
   podsQuietSince(): number | undefined;
   /** a planned fault is still due (a timed trigger ahead, or an injection in flight) */
   faultsPending(): boolean;

@@ -117,7 +117,7 @@ describe('harness/run runner loop (fake driver)', () => {
     expect(driver.recoverCount).to.equal(1);
   });
 
-  it('with stall detection on, a procedure that stopped moving with every pod ready ends long before its bound, and I5 says it stalled', async () => {
+  it('with stall detection on, a procedure that stopped moving with every container running ends long before its bound, and I5 says it stalled', async () => {
     const steadySince = nowMs();
     const { driver, options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle', podsQuietSince: () => steadySince }, { backendOptions: { stallAfterMs: 150 } });
     // a 10-minute bound: only the stall can end this wait within the test's timeout
@@ -135,7 +135,7 @@ describe('harness/run runner loop (fake driver)', () => {
     expect(i5.message).to.match(/^the rekey stalled: nothing moved for [0-9]+ ms .* before the 600000 ms bound/);
   });
 
-  it('stall detection never calls a stall while a pod is not ready: the whole bound is waited', async () => {
+  it('stall detection never calls a stall while a container is not running: the whole bound is waited', async () => {
     const { options, deps } = setup({ stallBefore: 'cluster-rekey-shuffle', podsQuietSince: () => undefined }, { backendOptions: { stallAfterMs: 20 } });
     const summary = await runItemsWith([item('F4', [], { timeoutMs: 300 })], options, deps);
     const { record } = summary.results[0]!;

@@ -2,11 +2,13 @@ import { expect } from 'chai';
 import { nowMs } from '../../common/clock.js';
 import type { TimelineEvent } from '../../common/record.js';
 import { stallAt, watchForStall } from '../../harness/run/stall.js';
+import { podsSteady } from '../../harness/faults/watched-pods.js';
+import type { V1Pod } from '@kubernetes/client-node';
 
 describe('harness/run/stall: a stuck procedure is recognised after a quiet spell, and only then', () => {
   const quiet = { lastEventAt: 1000, podsQuietSince: 500, faultsPending: false };
 
-  it('calls a stall once nothing moved for the quiet time, with every pod ready and no fault due', () => {
+  it('calls a stall once nothing moved for the quiet time, with every container running and no fault due', () => {
     expect(stallAt(1999, quiet, 1000)).to.equal(undefined);
     expect(stallAt(2000, quiet, 1000)).to.deep.equal({ at: 2000, lastProgressAt: 1000, quietMs: 1000 });
   });
@@ -16,7 +18,7 @@ describe('harness/run/stall: a stuck procedure is recognised after a quiet spell
     expect(stallAt(2800, { ...quiet, podsQuietSince: 1800 }, 1000)).to.deep.include({ lastProgressAt: 1800 });
   });
 
-  it('never while a pod is not ready (a restart or back-off under way) or a fault is still due', () => {
+  it('never while a container is not running (a restart or back-off under way) or a fault is still due', () => {
     expect(stallAt(1_000_000, { ...quiet, podsQuietSince: undefined }, 1000)).to.equal(undefined);
     expect(stallAt(1_000_000, { ...quiet, faultsPending: true }, 1000)).to.equal(undefined);
   });
@@ -43,5 +45,15 @@ describe('harness/run/stall: a stuck procedure is recognised after a quiet spell
     const watch = watchForStall({ onEvent: () => () => undefined, podsQuietSince: () => undefined, faultsPending: () => false }, 100);
     watch.stop();
     expect(watch.verdict()).to.equal(undefined);
+  });
+
+  it('pods are steady when every container runs, ready or not (a sealed server), and not while one is created, restarting or terminating', () => {
+    const pod = (state: object, extra: Partial<V1Pod['metadata']> = {}, ready = true): V1Pod => ({ metadata: { name: 'p', ...extra }, status: { containerStatuses: [{ name: 'c', image: 'i', imageID: '', ready, restartCount: 0, state }] } });
+    const running = { running: { startedAt: new Date() } };
+    expect(podsSteady([pod(running), pod(running, {}, false)])).to.equal(true);
+    expect(podsSteady([pod(running), pod({ waiting: { reason: 'CrashLoopBackOff' } })])).to.equal(false);
+    expect(podsSteady([pod({ terminated: { exitCode: 137 } })])).to.equal(false);
+    expect(podsSteady([pod(running, { deletionTimestamp: new Date() })])).to.equal(false);
+    expect(podsSteady([{ metadata: { name: 'no-status' } }])).to.equal(false);
   });
 });
