@@ -19,7 +19,7 @@ import { clearVaultTrouble, injectVaultTrouble, vaultTroubleStatus, type VaultSe
 import { parseTroubleRequest } from '../../../platform/vault/trouble.js';
 import { waitFor } from './support/client.js';
 import { DoubleCluster, FAST_OPTIONS } from './support/double-cluster.js';
-import { unsealWith, waitUnsealed } from './support/steps.js';
+import { initAndUnsealAll, unsealWith, waitUnsealed } from './support/steps.js';
 import { expectWire } from './support/wire.js';
 
 function settledFlag<T>(p: Promise<T>): { promise: Promise<T>; settled: () => boolean } {
@@ -40,13 +40,7 @@ describe('vault double: transient trouble (harness API)', function () {
     await cluster.setup();
     caFile = join(cluster.dir, 'ca-for-curl.crt');
     await writeFile(caFile, cluster.caPem);
-    keys = (await cluster.server(0).put('sys/init', { secret_shares: 5, secret_threshold: 3 })).body.keys;
-    await unsealWith(cluster.server(0), keys);
-    for (const i of [1, 2]) {
-      await cluster.server(i).put('sys/storage/raft/join', { leader_api_addr: cluster.leaderApiAddr });
-      await unsealWith(cluster.server(i), keys);
-      await waitUnsealed(cluster.server(i));
-    }
+    keys = await initAndUnsealAll(cluster);
   });
   afterEach(async () => Promise.all([0, 1, 2].map((i) => clearVaultTrouble(ref(i)))));
   after(async () => cluster.stop());

@@ -14,7 +14,7 @@ import { FeedInterpreter } from '../../../harness/observe/feed.js';
 import type { FeedLine } from '../../../harness/observe/feed-tailer.js';
 import { waitFor } from './support/client.js';
 import { DoubleCluster, FAST_OPTIONS } from './support/double-cluster.js';
-import { foreignShares, unsealWith, waitUnsealed } from './support/steps.js';
+import { foreignShares, initAndUnsealAll, unsealWith, waitUnsealed } from './support/steps.js';
 
 async function feedLines(cluster: DoubleCluster): Promise<FeedLine[]> {
   return (await readFile(cluster.feedPath, 'utf8'))
@@ -30,13 +30,7 @@ describe('vault double: unseal milestones in the feed', function () {
 
   before(async () => {
     await cluster.setup();
-    keys = (await cluster.server(0).put('sys/init', { secret_shares: 5, secret_threshold: 3 })).body.keys;
-    await unsealWith(cluster.server(0), keys);
-    for (const i of [1, 2]) {
-      await cluster.server(i).put('sys/storage/raft/join', { leader_api_addr: cluster.leaderApiAddr });
-      await unsealWith(cluster.server(i), keys);
-      await waitUnsealed(cluster.server(i));
-    }
+    keys = await initAndUnsealAll(cluster);
   });
   after(async () => cluster.stop());
 

@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { split } from '../../../../common/shamir.js';
 import { waitFor, type VaultClient, type VaultReply } from './client.js';
+import type { DoubleCluster } from './double-cluster.js';
 
 export const AUTH_FAILED = 'cipher: message authentication failed';
 export const UNSEAL_WRONG = `unable to retrieve stored keys: invalid key: failed to decrypt keys from storage: ${AUTH_FAILED}`;
@@ -45,3 +46,16 @@ export async function rekeyAudit(c: VaultClient, keys: string[]): Promise<VaultR
   }
   return last;
 }
+
+/** Initializes server 0 (5 shares, threshold 3), joins and unseals servers 1 and 2; returns the unseal keys. */
+export async function initAndUnsealAll(cluster: DoubleCluster): Promise<string[]> {
+  const keys = (await cluster.server(0).put('sys/init', { secret_shares: 5, secret_threshold: 3 })).body.keys as string[];
+  await unsealWith(cluster.server(0), keys);
+  for (const i of [1, 2]) {
+    await cluster.server(i).put('sys/storage/raft/join', { leader_api_addr: cluster.leaderApiAddr });
+    await unsealWith(cluster.server(i), keys);
+    await waitUnsealed(cluster.server(i));
+  }
+  return keys;
+}
+
