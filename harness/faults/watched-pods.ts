@@ -24,6 +24,8 @@ export class WatchedPods implements PodApi {
   readonly stats = { cached: 0, direct: 0 };
   /** when the watch last saw a pod added, changed or removed (nowMs clock) */
   private lastChangeAt = nowMs();
+  /** pod uid → its last signature, to tell a change from an update that changes nothing */
+  private readonly signatures = new Map<string, string>();
 
   constructor(
     kc: k8s.KubeConfig,
@@ -33,7 +35,18 @@ export class WatchedPods implements PodApi {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     this.informer = k8s.makeInformer(kc, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, () => core.listNamespacedPod({ namespace }));
     // The informer reports a failed list or watch here and stops; lists go direct until a restart syncs again.
-    for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const) this.informer.on(verb, () => (this.lastChangeAt = nowMs()));
+    // A change is a change of what a pod is (podSignature), not any update: a re-patch that sets the same
+    // labels again, or a status write that changes nothing, is not progress.
+    for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const) {
+      this.informer.on(verb, (pod) => {
+        const key = pod.metadata?.uid ?? '';
+        const signature = verb === k8s.DELETE ? undefined : podSignature(pod);
+        if (this.signatures.get(key) === signature) return;
+        if (signature === undefined) this.signatures.delete(key);
+        else this.signatures.set(key, signature);
+        this.lastChangeAt = nowMs();
+      });
+    }
     this.informer.on(k8s.ERROR, () => {
       this.errored = true;
       this.synced = false;
@@ -105,3 +118,10 @@ export function podsSteady(pods: readonly k8s.V1Pod[]): boolean {
     return !pod.metadata?.deletionTimestamp && containers.length > 0 && containers.every((c) => c.state?.running !== undefined);
   });
 }
+
+/** What a pod is, for telling progress: its labels, phase, address and each container's readiness, restarts and state. */
+export function podSignature(pod: k8s.V1Pod): string {
+  const containers = (pod.status?.containerStatuses ?? []).map((c) => [c.name, c.ready, c.restartCount, Object.keys(c.state ?? {}).sort().join()]);
+  return JSON.stringify([pod.metadata?.labels ?? {}, pod.status?.phase, pod.status?.podIP, !!pod.metadata?.deletionTimestamp, containers]);
+}
+

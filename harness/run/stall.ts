@@ -5,8 +5,9 @@
  * moving is what made each shrink step of a stuck failure cost the bound.
  *
  * Stalled means, all at once, for `quietMs`:
- *  - no event on the timeline other than the runner's own (no milestone
- *    secret, no Vault event, no fault),
+ *  - no new event on the timeline other than the runner's own (no milestone
+ *    secret, Vault event or fault that had not already happened in this wait:
+ *    the same rejected unseal repeated on the same server is not progress),
  *  - no change to any pod (readiness, restart, labels — Vault's labels move
  *    when a server unseals or takes over),
  *  - every pod's containers running (none being created, restarting or in
@@ -73,13 +74,26 @@ export function stallAt(now: number, state: { lastEventAt: number; podsQuietSinc
   return now - lastProgressAt >= quietMs ? { at: now, lastProgressAt, quietMs } : undefined;
 }
 
+/** An event's identity for progress: its name, and the server it concerns where it names one. */
+export function progressKey(e: TimelineEvent): string {
+  const server = (e.detail as { server?: unknown } | undefined)?.server;
+  return typeof server === 'string' ? `${e.name}@${server}` : e.name;
+}
+
 export function watchForStall(inputs: StallInputs, quietMs: number, startedAt: number = nowMs()): StallWatch {
   let lastEventAt = startedAt;
   let verdict: StallVerdict | undefined;
   let resolveStalled!: (v: StallVerdict) => void;
   const stalled = new Promise<StallVerdict>((resolve) => (resolveStalled = resolve));
+  const seen = new Set<string>();
   const unsubscribe = inputs.onEvent((e) => {
-    if (e.source !== 'runner') lastEventAt = Math.max(lastEventAt, nowMs());
+    if (e.source === 'runner') return;
+    // Only what has not happened before in this wait is progress: a manager that keeps submitting a set
+    // Vault rejects repeats the same events on the same server for ever.
+    const key = progressKey(e);
+    if (seen.has(key)) return;
+    seen.add(key);
+    lastEventAt = Math.max(lastEventAt, nowMs());
   });
   const timer = setInterval(() => {
     verdict = stallAt(nowMs(), { lastEventAt, podsQuietSince: inputs.podsQuietSince(), faultsPending: inputs.faultsPending() }, quietMs);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { nowMs } from '../../common/clock.js';
 import type { TimelineEvent } from '../../common/record.js';
-import { stallAt, watchForStall } from '../../harness/run/stall.js';
-import { podsSteady } from '../../harness/faults/watched-pods.js';
+import { progressKey, stallAt, watchForStall } from '../../harness/run/stall.js';
+import { podSignature, podsSteady } from '../../harness/faults/watched-pods.js';
 import type { V1Pod } from '@kubernetes/client-node';
 
 describe('harness/run/stall: a stuck procedure is recognised after a quiet spell, and only then', () => {
@@ -56,4 +56,32 @@ describe('harness/run/stall: a stuck procedure is recognised after a quiet spell
     expect(podsSteady([pod(running, { deletionTimestamp: new Date() })])).to.equal(false);
     expect(podsSteady([{ metadata: { name: 'no-status' } }])).to.equal(false);
   });
+
+  it('an event repeated on the same server is not progress (a rejected unseal retried for ever); the same event on another server is', async () => {
+    const listeners = new Set<(e: TimelineEvent) => void>();
+    const emit = (e: TimelineEvent) => listeners.forEach((l) => l(e));
+    const start = nowMs();
+    const watch = watchForStall({ onEvent: (l) => (listeners.add(l), () => listeners.delete(l)), podsQuietSince: () => start, faultsPending: () => false }, 200, start);
+    const rejected = (server: string): TimelineEvent => ({ t: nowMs(), name: 'vault-unseal-rejected', source: 'vault-feed', detail: { server } });
+    emit(rejected('sva-vault-2'));
+    const firstAt = nowMs();
+    // the same rejection again and again: the watch must still call the stall, dated from the first one
+    const again = setInterval(() => emit(rejected('sva-vault-2')), 20);
+    const verdict = await watch.stalled;
+    clearInterval(again);
+    expect(verdict.lastProgressAt).to.be.at.most(firstAt);
+    expect(progressKey(rejected('sva-vault-1'))).to.not.equal(progressKey(rejected('sva-vault-2')));
+    expect(progressKey({ t: 0, name: 'cluster-rekey-0', source: 'secret', detail: { resourceVersion: '7' } })).to.equal('cluster-rekey-0');
+  });
+
+  it("a pod's signature changes with its labels, readiness, restarts and state, not with an update that changes none of them", () => {
+    const base: V1Pod = { metadata: { name: 'sva-vault-0', uid: 'u', labels: { 'vault-sealed': 'true' }, resourceVersion: '1' }, status: { phase: 'Running', podIP: '127.42.0.10', containerStatuses: [{ name: 'vault', image: 'i', imageID: '', ready: false, restartCount: 0, state: { running: {} } }] } };
+    const same = { ...base, metadata: { ...base.metadata, resourceVersion: '2' } };
+    expect(podSignature(same)).to.equal(podSignature(base));
+    expect(podSignature({ ...base, metadata: { ...base.metadata, labels: { 'vault-sealed': 'false' } } })).to.not.equal(podSignature(base));
+    const restarted = structuredClone(base);
+    restarted.status!.containerStatuses![0]!.restartCount = 1;
+    expect(podSignature(restarted)).to.not.equal(podSignature(base));
+  });
 });
+
