@@ -4,6 +4,7 @@
  * restarted, redacts them, and hands the manager's problem lines to I6.
  */
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -26,9 +27,11 @@ describe('kind: logs for I6', function () {
     k.fx.store.create('pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'vault', labels }, spec: { containers: [{ name: 'c', image: 'x' }] }, status: { containerStatuses: [{ name: 'c', restartCount: restarts, ready: true, image: 'x', imageID: '', started: true }] } } as any);
 
   it("collects every pod's lines since the mark, the restarted container's previous log too, and the manager's problems", async () => {
+    // made up per run: a token-shaped fixture is never committed
+    const token = `hvs.${randomBytes(18).toString('base64url')}`;
     const logs = {
       'sva-vault-manager-0': '2030-01-01T00:00:01.000000001Z 2030-01-01T00:00:01.000Z INFO rekey: started\n2030-01-01T00:00:02.000000001Z 2030-01-01T00:00:02.000Z WARNING rekey: server sva-vault-1 unreachable',
-      'sva-vault-manager-0 --previous': '2030-01-01T00:00:00.000000001Z 2030-01-01T00:00:00.000Z ERROR killed mid-write token hvs.ABCDEFGHIJKLMNOPQRSTUVWX',
+      'sva-vault-manager-0 --previous': `2030-01-01T00:00:00.000000001Z 2030-01-01T00:00:00.000Z ERROR killed mid-write token ${token}`,
       'sva-vault-0': '2030-01-01T00:00:01Z core: vault is unsealed',
     };
     const b = k.backend({ buildManagerImage: false }, { FAKE_POD_LOGS: JSON.stringify(logs) });
@@ -48,7 +51,7 @@ describe('kind: logs for I6', function () {
     expect(collected.managerProblems[1]).to.equal('2030-01-01T00:00:02.000Z WARNING rekey: server sva-vault-1 unreachable');
     const managerLog = await readFile(path.join(runDir, collected.logs['sva-vault-manager-0']!), 'utf8');
     expect(managerLog).to.contain('killed mid-write');
-    expect(managerLog).to.not.contain('hvs.ABCDEFGHIJKLMNOPQRSTUVWX');
+    expect(managerLog).to.not.contain(token);
     const calls = (await k.calls()).filter((x) => x.tool === 'kubectl' && verb(x)[0] === 'logs').map(verb);
     const sinceArg = calls[0]!.find((a) => a.startsWith('--since-time='))!;
     // The mark (now) is later than `since`: lines from before the iteration's mark are not its.
