@@ -5,6 +5,7 @@
  * Kubernetes API calls are real), and a Vault probe that answers as a
  * deployed Vault would.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -105,7 +106,7 @@ export async function storeFreshClusterKey(fx: Fixture): Promise<void> {
   const shares = await split(key, 5, 3);
   const b64 = (s: string) => Buffer.from(s).toString('base64');
   for (let i = 0; i < 5; i++) fx.store.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: `cluster-key-${i}`, namespace: 'vault' }, data: { strdata: b64(formatShard(shares[i]!)) } } as any);
-  fx.store.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cluster-key-root', namespace: 'vault' }, data: { strdata: b64('hvs.fake-root-token-for-tests') } } as any);
+  fx.store.create('secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'cluster-key-root', namespace: 'vault' }, data: { strdata: b64(`hvs.${randomBytes(18).toString('base64url')}`) } } as any);
 }
 
 /** Waits (polling the call log, with a deadline) until a call matching `pred` was made. */
