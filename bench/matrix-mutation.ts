@@ -16,7 +16,6 @@
  * Writes out/bench/mutation.json and merges `mutation_score_<matrix>` into
  * out/bench/latest.json (the bench's figure file) when it exists.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
@@ -30,7 +29,7 @@ import { MeasurementError } from './errors.js';
 import { BENCH_IP_BASE, BenchSession } from './session.js';
 import { parseIpBase } from '../platform/agent/ip-pool.js';
 import { round } from './stats.js';
-import { DEFAULT_REPORT_PATH, writeReport, type BenchReport } from './report.js';
+import { DEFAULT_REPORT_PATH, readBenchReport, writeReport, type BenchReport } from './report.js';
 
 export const STANDARD_SAMPLE_STRIDE = 30;
 export const MEASURED_MATRICES = ['quick', 'standard'] as const;
@@ -114,12 +113,9 @@ async function measureMatrix(session: BenchSession, matrix: MeasuredMatrix, defe
 
 /** Adds the scores to the bench's figure file, keeping everything else it holds. */
 async function mergeIntoLatest(scores: readonly MatrixScore[], file: string): Promise<boolean> {
-  let report: BenchReport;
-  try {
-    report = JSON.parse(await readFile(file, 'utf8')) as BenchReport;
-  } catch {
-    return false;
-  }
+  // No report yet, or one that cannot be read as a bench report: the scores stay in their own file only.
+  const report = await readBenchReport(file, 'mutation_score').catch(() => undefined);
+  if (!report) return false;
   const extra = report as unknown as Record<string, unknown>;
   for (const s of scores) extra[`mutation_score_${s.matrix}`] = s.score;
   await writeReport(report, file);

@@ -4,8 +4,9 @@
  * could not be measured is `null` and named in `errors`, and the bench exits
  * non-zero — never a made-up number.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MeasurementError } from './errors.js';
 import type { FamilyTiming, NotPassed } from './families.js';
 import type { InjectionLatency, InjectionSample } from './injection.js';
 import type { SnapshotProfile } from './injection-path.js';
@@ -117,4 +118,26 @@ export function formatDefects(defects: readonly DefectResult[]): string {
 export function formatRss(rss: RssReport): string {
   const rows = Object.entries(rss.peakByRoleMb).map(([role, mbPeak]) => [role, cell(mbPeak, 1), cell(rss.atEmbeddedPeakMb[role], 1)]);
   return formatTable(['process', 'peak MB', 'at cluster peak MB'], rows);
+}
+
+/**
+ * The bench report already in `file` (so a figure measured on its own — Stryker's, the matrices'
+ * mutation scores — joins the figures of the last bench run), or undefined when there is none yet. A file that is there but unreadable is an error:
+ * overwriting it would lose figures.
+ */
+export async function readBenchReport(file: string, figure: string): Promise<BenchReport | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new MeasurementError(figure, `cannot read the bench report ${file} to merge into (${(err as Error).message})`, { file });
+  }
+  try {
+    const json = JSON.parse(text) as unknown;
+    if (typeof json === 'object' && json !== null && !Array.isArray(json) && Array.isArray((json as { errors?: unknown }).errors)) return json as unknown as BenchReport;
+  } catch {
+    // reported below, with the same words as a JSON value of the wrong shape
+  }
+  throw new MeasurementError(figure, `${file} is not a bench report; not merging into it`, { file });
 }

@@ -20,9 +20,9 @@ import { DEFECTS } from '../manager/defects/registry.js';
 import { loadCatalog } from '../matrix/catalog.js';
 import { defaultTimescale } from '../matrix/plan.js';
 import { loadAverages, machineInfo } from './machine.js';
-import { emptyFigures, formatDefects, formatFamilies, formatFigures, formatRss, writeReport, DEFAULT_REPORT_PATH, type BenchReport } from './report.js';
+import { emptyFigures, formatDefects, formatFamilies, formatFigures, formatRss, writeReport, DEFAULT_REPORT_PATH, type BenchReport, readBenchReport } from './report.js';
 import { measureAll, type BenchOptions } from './measure.js';
-import { describeStryker, readBenchReport, recordStryker, runStryker } from './stryker.js';
+import { describeStryker, recordStryker, runStryker, STRYKER_FIGURE } from './stryker.js';
 
 /** Whether Stryker runs: not at all, after the other measurements, or alone. */
 type StrykerMode = 'no' | 'also' | 'only';
@@ -74,7 +74,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; stryker: Stryker
 
 /** `--stryker-only`: Stryker's figure merged into the last bench report (or a report of its own). */
 async function strykerOnly(options: BenchOptions, log: (line: string) => void, signal: AbortSignal): Promise<number> {
-  const report: BenchReport = (await readBenchReport(options.out)) ?? { ...emptyFigures(), machine: machineInfo(), generated_at: new Date().toISOString(), options: {}, errors: [] };
+  const report: BenchReport = (await readBenchReport(options.out, STRYKER_FIGURE)) ?? { ...emptyFigures(), machine: machineInfo(), generated_at: new Date().toISOString(), options: {}, errors: [] };
   const summary = await runStryker(signal, log);
   recordStryker(report, summary);
   const file = await writeReport(report, options.out);

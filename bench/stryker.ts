@@ -147,24 +147,3 @@ export function describeStryker(s: StrykerSummary): string {
   return `Stryker over manager/: score ${s.score_pct}% (${s.killed} killed, ${s.timeout} timeout, ${s.survived} survived, ${s.no_coverage} no coverage; ${s.ignored} ignored, ${s.errors} errors) — ${s.report.replace(/\.json$/, '.html')}`;
 }
 
-/**
- * The bench report already in `file` (so a Stryker figure joins the figures of the last bench
- * run), or undefined when there is none yet. A file that is there but unreadable is an error:
- * overwriting it would lose figures.
- */
-export async function readBenchReport(file: string): Promise<BenchReport | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new MeasurementError(STRYKER_FIGURE, `cannot read the bench report ${file} to merge into (${(err as Error).message})`, { file });
-  }
-  try {
-    const json = JSON.parse(text) as unknown;
-    if (isRecord(json) && Array.isArray(json.errors)) return json as unknown as BenchReport;
-  } catch {
-    // reported below, with the same words as a JSON value of the wrong shape
-  }
-  throw new MeasurementError(STRYKER_FIGURE, `${file} is not a bench report; not merging into it`, { file });
-}

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MeasurementError } from '../../bench/errors.js';
-import { emptyFigures, type BenchReport } from '../../bench/report.js';
-import { describeStryker, readBenchReport, readStrykerReport, recordStryker, StrykerReportError, summarizeStrykerReport } from '../../bench/stryker.js';
+import { emptyFigures, readBenchReport, type BenchReport } from '../../bench/report.js';
+import { describeStryker, readStrykerReport, recordStryker, STRYKER_FIGURE, StrykerReportError, summarizeStrykerReport } from '../../bench/stryker.js';
 
 type Status = 'Killed' | 'Survived' | 'NoCoverage' | 'Timeout' | 'CompileError' | 'RuntimeError' | 'Ignored' | 'Pending';
 
@@ -106,17 +106,17 @@ describe('bench/stryker: the manager\'s Stryker score from the JSON report', () 
 
     it('merging: the last bench report is read back, none yet is undefined, a file that is not a bench report is refused', async () => {
       const file = path.join(dir, 'latest.json');
-      expect(await readBenchReport(file)).to.equal(undefined);
+      expect(await readBenchReport(file, STRYKER_FIGURE)).to.equal(undefined);
       const last = { ...emptyFigures(), mutation_score: 0.5, errors: [] } as unknown as BenchReport;
       await writeFile(file, JSON.stringify(last));
-      const back = await readBenchReport(file);
+      const back = await readBenchReport(file, STRYKER_FIGURE);
       recordStryker(back!, summarizeStrykerReport(fixture(), 'out/stryker/mutation.json'));
       expect(back!.mutation_score).to.equal(0.5); // the figures of the last bench stay
       expect(back!.stryker_score_manager).to.equal(57.14);
       expect(back!.stryker).to.include({ killed: 3, survived: 2, timeout: 1, no_coverage: 1 });
       expect(describeStryker(back!.stryker!)).to.match(/score 57\.14% \(3 killed, 1 timeout, 2 survived, 1 no coverage; 1 ignored, 1 errors\) — out\/stryker\/mutation\.html$/);
       await writeFile(file, '[1, 2]');
-      const err = await readBenchReport(file).then(() => undefined, (e: unknown) => e);
+      const err = await readBenchReport(file, STRYKER_FIGURE).then(() => undefined, (e: unknown) => e);
       expect(err).to.be.instanceOf(MeasurementError);
       expect((err as Error).message).to.match(/latest\.json is not a bench report; not merging into it/);
     });
