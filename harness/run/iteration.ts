@@ -107,17 +107,21 @@ export async function runIteration(scenario: Scenario, plan: FaultPlan, driver: 
     const boundMs = completionBoundMs(plan, record.completionAllowanceMs);
     const stall = startStallWatch(driver, observation, armed, ctx.stallAfterMs, record.requestedAt);
     const waitSignal = stall ? AbortSignal.any([ctx.signal, stall.signal]) : ctx.signal;
-    completed = await driver.awaitCompletion(observation, boundMs, waitSignal);
-    // I5's bound runs from the last fault (or the request): a fault applied after the request extends the wait,
-    // so a "did not complete" is only ever claimed for time the harness actually watched.
-    // (Re-checked after each wait: a later fault moves the bound, and a timer may fire a little early.)
-    while (!completed && !waitSignal.aborted) {
-      const last = armed.lastAppliedAt();
-      const remaining = last === undefined ? 0 : last + boundMs - nowMs();
-      if (remaining <= 0) break;
-      completed = await driver.awaitCompletion(observation, Math.ceil(remaining), waitSignal);
+    try {
+      completed = await driver.awaitCompletion(observation, boundMs, waitSignal);
+      // I5's bound runs from the last fault (or the request): a fault applied after the request extends the wait,
+      // so a "did not complete" is only ever claimed for time the harness actually watched.
+      // (Re-checked after each wait: a later fault moves the bound, and a timer may fire a little early.)
+      while (!completed && !waitSignal.aborted) {
+        const last = armed.lastAppliedAt();
+        const remaining = last === undefined ? 0 : last + boundMs - nowMs();
+        if (remaining <= 0) break;
+        completed = await driver.awaitCompletion(observation, Math.ceil(remaining), waitSignal);
+      }
+    } finally {
+      // its interval must not outlive the wait, whatever ends it
+      stall?.watch.stop();
     }
-    stall?.watch.stop();
     if (ctx.signal.aborted) throw new Error('stopped while awaiting completion');
     const stalled = completed ? undefined : stall?.watch.verdict();
     if (stalled) {
